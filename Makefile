@@ -1,0 +1,130 @@
+# kreloc - fast arm64 kernel hand-off.  `make demo`, `make check`; see README.md.
+#
+# Two builds of the same lib/ sources: the host one (cc, for tools and unit
+# tests, with sanitizers) and the arm64 freestanding one (for the shim and
+# embedders).  New files in lib/, tools/, tests/unit/, shim/ and arch/arm64/
+# are picked up by wildcard; there is no list to edit.
+
+CROSS	?= aarch64-linux-gnu-
+HOSTCC	?= cc
+TCC	:= $(CROSS)gcc
+TOBJCOPY := $(CROSS)objcopy
+B	:= build
+CACHE	?= $(if $(XDG_CACHE_HOME),$(XDG_CACHE_HOME),$(HOME)/.cache)/kreloc
+export CACHE
+
+MODE	?= mmu
+EL	?= 1
+GRANULE	?= 4k
+export MODE EL GRANULE
+
+VERSION	:= $(shell cat VERSION)
+
+COMMON_CFLAGS := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+	-Wmissing-prototypes -Iinclude -DKRELOC_VERSION='"$(VERSION)"'
+HOST_CFLAGS := $(COMMON_CFLAGS) -O1 -g -fno-omit-frame-pointer \
+	-fsanitize=address,undefined -fno-sanitize-recover=all -D_DEFAULT_SOURCE
+HOST_LDLIBS := -lfdt
+# The shim runs with the MMU off until it has built its own tables, where
+# every data access is Device memory and must be naturally aligned: hence
+# -mstrict-align.  -mgeneral-regs-only keeps FP/SIMD state out of our code.
+TARGET_CFLAGS := $(COMMON_CFLAGS) -O2 -g -ffreestanding -nostdlib \
+	-mgeneral-regs-only -mstrict-align -fpie -fno-stack-protector \
+	-fno-common -ffunction-sections -fdata-sections \
+	-Iarch/arm64/include -isystem $(CACHE)/arm64/usr/include
+TARGET_ASFLAGS := -Iinclude -Iarch/arm64/include -g
+
+TARGET_LIBFDT := $(CACHE)/arm64/usr/lib/aarch64-linux-gnu/libfdt.a
+SETUP_STAMP := $(CACHE)/setup.stamp
+
+LIB_SRCS	:= $(wildcard lib/*.c)
+TOOLS_MAIN	:= tools/kreloc.c
+TOOLS_SRCS	:= $(filter-out $(TOOLS_MAIN),$(wildcard tools/*.c))
+UNIT_SRCS	:= $(wildcard tests/unit/test_*.c)
+SHIM_SRCS	:= $(filter-out %.lds.S,$(wildcard shim/*.c shim/*.S arch/arm64/*.c arch/arm64/*.S))
+SHIM_LDS	:= $(B)/arm64/shim.lds
+
+HOST_LIB	:= $(B)/host/libkreloc.a
+HOST_TOOLS_LIB	:= $(B)/host/libkreloc-tools.a
+TARGET_LIB	:= $(B)/arm64/libkreloc.a
+CLI		:= $(B)/host/kreloc
+UNIT_TESTS	:= $(patsubst tests/unit/%.c,$(B)/host/tests/%,$(UNIT_SRCS))
+SHIM_ELF	:= $(B)/arm64/shim.elf
+SHIM_IMAGE	:= $(B)/shim.Image
+
+HOST_LIB_OBJS	:= $(patsubst %.c,$(B)/host/%.o,$(LIB_SRCS))
+HOST_TOOLS_OBJS	:= $(patsubst %.c,$(B)/host/%.o,$(TOOLS_SRCS))
+TARGET_LIB_OBJS	:= $(patsubst %.c,$(B)/arm64/%.o,$(LIB_SRCS))
+SHIM_OBJS	:= $(patsubst %,$(B)/arm64/%.o,$(basename $(SHIM_SRCS)))
+
+.PHONY: all host target setup demo check unit clean
+all: host target
+host: $(HOST_LIB) $(CLI) $(UNIT_TESTS)
+target: $(SHIM_IMAGE) $(TARGET_LIB)
+
+setup: $(SETUP_STAMP)
+$(SETUP_STAMP): scripts/setup
+	scripts/setup
+
+# ---- host ---------------------------------------------------------------
+$(B)/host/%.o: %.c | $(SETUP_STAMP)
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(HOST_CFLAGS) -MMD -MP -c $< -o $@
+
+$(HOST_LIB): $(HOST_LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(HOST_TOOLS_LIB): $(HOST_TOOLS_OBJS)
+	@rm -f $@
+	ar rcs $@ $^ $(if $^,,)
+
+$(CLI): $(B)/host/tools/kreloc.o $(HOST_TOOLS_LIB) $(HOST_LIB)
+	$(HOSTCC) $(HOST_CFLAGS) $^ $(HOST_LDLIBS) -o $@
+
+$(B)/host/tests/%: tests/unit/%.c $(HOST_TOOLS_LIB) $(HOST_LIB) | $(SETUP_STAMP)
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(HOST_CFLAGS) -Itools -MMD -MP $< $(HOST_TOOLS_LIB) $(HOST_LIB) \
+		$(HOST_LDLIBS) -lcmocka -o $@
+
+# ---- arm64 freestanding -----------------------------------------------------
+$(B)/arm64/%.o: %.c | $(SETUP_STAMP)
+	@mkdir -p $(dir $@)
+	$(TCC) $(TARGET_CFLAGS) -MMD -MP -c $< -o $@
+
+$(B)/arm64/%.o: %.S | $(SETUP_STAMP)
+	@mkdir -p $(dir $@)
+	$(TCC) $(TARGET_ASFLAGS) -MMD -MP -c $< -o $@
+
+$(TARGET_LIB): $(TARGET_LIB_OBJS)
+	@rm -f $@
+	$(CROSS)ar rcs $@ $^
+
+$(SHIM_LDS): shim/shim.lds.S arch/arm64/include/asm/reloc_args.h
+	@mkdir -p $(dir $@)
+	$(TCC) -E -P -x c $(TARGET_ASFLAGS) $< -o $@
+
+$(SHIM_ELF): $(SHIM_OBJS) $(TARGET_LIB) $(SHIM_LDS)
+	$(TCC) -nostdlib -static-pie -Wl,--no-dynamic-linker -Wl,-z,norelro -Wl,--build-id=none -Wl,--no-warn-rwx-segments \
+		-Wl,--gc-sections -Wl,-T,$(SHIM_LDS) -Wl,-Map,$@.map \
+		$(SHIM_OBJS) $(TARGET_LIB) $(TARGET_LIBFDT) -lgcc -o $@
+
+# head.S applies only R_AARCH64_RELATIVE relocations: refuse any other kind.
+$(SHIM_IMAGE): $(SHIM_ELF)
+	@if $(CROSS)readelf -rW $< | awk '/^ *[0-9a-f]+ +[0-9a-f]+ +R_/ && $$3 != "R_AARCH64_RELATIVE" {bad=1} END {exit !bad}'; then \
+		echo "shim.elf has relocations head.S cannot apply" >&2; exit 1; fi
+	$(TOBJCOPY) -O binary $< $@.tmp
+	CROSS=$(CROSS) scripts/set-image-size $< $@.tmp
+	mv $@.tmp $@
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)
+
+# ---- what people run ------------------------------------------------------
+demo: host target
+	scripts/demo
+
+check: host target
+	tests/run
+
+clean:
+	rm -rf $(B)

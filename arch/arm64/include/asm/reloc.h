@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * reloc.h - C view of the relocation trampolines (arch/arm64/relocate.S).
+ */
+#ifndef KRELOC_ASM_RELOC_H
+#define KRELOC_ASM_RELOC_H
+
+#include <asm/reloc_args.h>
+#include <kreloc/kreloc_env.h>
+#include <stddef.h>
+
+/** struct kreloc_reloc_args - everything the trampoline reads besides the list. */
+struct kreloc_reloc_args {
+	uint64_t head;
+	uint64_t entry;
+	uint64_t dtb;
+	uint64_t ttbr;
+	uint64_t tcr;
+	uint64_t mair;
+	uint64_t sctlr_set;
+	uint64_t sctlr_clear;
+	uint64_t mailbox;
+	uint64_t flags;
+};
+
+_Static_assert(offsetof(struct kreloc_reloc_args, head) == RELOC_ARGS_HEAD, "asm offset");
+_Static_assert(offsetof(struct kreloc_reloc_args, entry) == RELOC_ARGS_ENTRY, "asm offset");
+_Static_assert(offsetof(struct kreloc_reloc_args, dtb) == RELOC_ARGS_DTB, "asm offset");
+_Static_assert(offsetof(struct kreloc_reloc_args, ttbr) == RELOC_ARGS_TTBR, "asm offset");
+_Static_assert(offsetof(struct kreloc_reloc_args, tcr) == RELOC_ARGS_TCR, "asm offset");
+_Static_assert(offsetof(struct kreloc_reloc_args, mair) == RELOC_ARGS_MAIR, "asm offset");
+_Static_assert(offsetof(struct kreloc_reloc_args, sctlr_set) == RELOC_ARGS_SCTLR_SET, "asm offset");
+_Static_assert(offsetof(struct kreloc_reloc_args, sctlr_clear) == RELOC_ARGS_SCTLR_CLEAR,
+	       "asm offset");
+_Static_assert(offsetof(struct kreloc_reloc_args, mailbox) == RELOC_ARGS_MAILBOX, "asm offset");
+_Static_assert(offsetof(struct kreloc_reloc_args, flags) == RELOC_ARGS_FLAGS, "asm offset");
+_Static_assert(sizeof(struct kreloc_reloc_args) == RELOC_ARGS_SIZE, "asm size");
+
+enum kreloc_reloc_kind {
+	KRELOC_RELOC_CLASSIC,
+	KRELOC_RELOC_MMU_EL1,
+	KRELOC_RELOC_MMU_EL2,
+};
+
+/**
+ * kreloc_reloc_install() - copy the trampolines and @args into a control page.
+ * @page: the control page's address (identity mapped, 4 KiB, owned by no
+ *        destination); its first bytes receive the code, the parameter
+ *        block follows at KRELOC_RELOC_ARGS_AT
+ * @args: the parameters
+ * @kind: which trampoline to enter
+ *
+ * Return: the physical address to jump to.
+ */
+uint64_t kreloc_reloc_install(uint64_t page, const struct kreloc_reloc_args *args,
+			      enum kreloc_reloc_kind kind);
+
+/** Where in the control page the parameter block goes. */
+#define KRELOC_RELOC_ARGS_AT	(4096 - RELOC_ARGS_SIZE)
+
+/**
+ * kreloc_reloc_enter() - the point of no return: jump to the installed
+ * trampoline with x0 = its parameter block.  The control page must already be
+ * in memory (written with the MMU off, or cleaned to PoC).
+ */
+void __attribute__((noreturn)) kreloc_reloc_enter(uint64_t code, uint64_t args);
+
+#endif /* KRELOC_ASM_RELOC_H */

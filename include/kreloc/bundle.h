@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bundle.h - the kreloc payload bundle: what the shim boots next.
+ *
+ * The shim receives the bundle as its own initrd, so any loader that can
+ * pass an initrd to an arm64 Image (QEMU -initrd, U-Boot booti, kexec) can
+ * start a kreloc hand-off.  Layout, all integers little-endian:
+ *
+ *   offset 0   struct kreloc_bundle_header (64 bytes)
+ *   offset 64  nr_entries x struct kreloc_bundle_entry (80 bytes each)
+ *   then       entry data, each at an offset aligned to its entry's align
+ *
+ * Entry types: one IMAGE (required), at most one each of INITRD, CMDLINE,
+ * DTB (replaces the device tree the shim was given), BUNDLE (a nested bundle
+ * for a chained hand-off), and any number of PRESERVE entries, which carry no
+ * data but name a physical range (addr, size) that no destination may touch.
+ * Every data entry carries the SHA-256 of its bytes.
+ */
+#ifndef KRELOC_BUNDLE_H
+#define KRELOC_BUNDLE_H
+
+#include <kreloc/kreloc_env.h>
+#include <kreloc/memmap.h>
+
+#define KRELOC_BUNDLE_MAGIC		"KRELBNDL"
+#define KRELOC_BUNDLE_VERSION		1
+#define KRELOC_BUNDLE_HEADER_SIZE	64
+#define KRELOC_BUNDLE_ENTRY_SIZE	80
+#define KRELOC_BUNDLE_MAX_ENTRIES	16
+#define KRELOC_BUNDLE_MAX_PRESERVE	8
+#define KRELOC_BUNDLE_MAX_ALIGN		(1ULL << 21)	/* 2 MiB */
+#define KRELOC_CMDLINE_MAX		2047	/* arm64 COMMAND_LINE_SIZE less the NUL */
+
+enum kreloc_bundle_type {
+	KRELOC_BUNDLE_IMAGE = 1,
+	KRELOC_BUNDLE_INITRD = 2,
+	KRELOC_BUNDLE_CMDLINE = 3,	/* bytes without a NUL; the shim adds one */
+	KRELOC_BUNDLE_DTB = 4,
+	KRELOC_BUNDLE_NESTED = 5,
+	KRELOC_BUNDLE_PRESERVE = 6,
+};
+
+/*
+ * Options (header.options).  Unknown bits are refused so that an old shim
+ * never silently ignores what a newer tool asked for.
+ */
+#define KRELOC_OPT_MODE_SHIFT		0	/* bits 0-3: relocation mode */
+#define KRELOC_OPT_MODE_MASK		(0xfULL << KRELOC_OPT_MODE_SHIFT)
+#define KRELOC_MODE_DEFAULT		0	/* = MMU */
+#define KRELOC_MODE_MMU			1	/* copy with MMU and caches on */
+#define KRELOC_MODE_CLASSIC		2	/* copy with MMU off */
+#define KRELOC_OPT_GRANULE_SHIFT	4	/* bits 4-7: transitional table granule */
+#define KRELOC_OPT_GRANULE_MASK		(0xfULL << KRELOC_OPT_GRANULE_SHIFT)
+#define KRELOC_GRANULE_DEFAULT		0	/* = 4K */
+#define KRELOC_GRANULE_4K		1
+#define KRELOC_GRANULE_16K		2
+#define KRELOC_GRANULE_64K		3
+#define KRELOC_OPT_VERIFY		(1ULL << 8)	/* check SHA-256s before hand-off */
+#define KRELOC_OPT_PLACE_HIGH		(1ULL << 9)	/* place the payload as high as it fits */
+#define KRELOC_OPT_KNOWN		0x3ffULL
+
+/** struct kreloc_bundle_header - on-disk header; use the accessors, not casts. */
+struct kreloc_bundle_header {
+	uint8_t magic[8];	/* KRELOC_BUNDLE_MAGIC, no NUL */
+	uint32_t version;	/* KRELOC_BUNDLE_VERSION */
+	uint32_t header_size;	/* KRELOC_BUNDLE_HEADER_SIZE */
+	uint64_t total_size;	/* whole bundle, header included */
+	uint32_t nr_entries;	/* 1..KRELOC_BUNDLE_MAX_ENTRIES */
+	uint32_t entry_size;	/* KRELOC_BUNDLE_ENTRY_SIZE */
+	uint64_t options;	/* KRELOC_OPT_* */
+	uint8_t reserved[24];	/* zero */
+};
+
+/** struct kreloc_bundle_entry - on-disk entry. */
+struct kreloc_bundle_entry {
+	uint32_t type;		/* enum kreloc_bundle_type */
+	uint32_t flags;		/* zero */
+	uint64_t offset;	/* data offset from bundle start (0 for PRESERVE) */
+	uint64_t length;	/* data bytes (0 for PRESERVE) */
+	uint64_t align;		/* power of two <= 2 MiB; offset is a multiple */
+	uint64_t addr;		/* PRESERVE: physical base; otherwise 0 */
+	uint64_t size;		/* PRESERVE: bytes; otherwise 0 */
+	uint8_t sha256[32];	/* of the data bytes; zero for PRESERVE */
+};
+
+_Static_assert(sizeof(struct kreloc_bundle_header) == KRELOC_BUNDLE_HEADER_SIZE, "header layout");
+_Static_assert(sizeof(struct kreloc_bundle_entry) == KRELOC_BUNDLE_ENTRY_SIZE, "entry layout");
+
+/** struct kreloc_blob - a piece of the bundle: bytes and their digest (NULL/0 if absent). */
+struct kreloc_blob {
+	const uint8_t *data;
+	uint64_t len;
+	const uint8_t *sha256;
+};
+
+/**
+ * struct kreloc_bundle - a bundle after validation; points into the caller's buffer.
+ */
+struct kreloc_bundle {
+	const uint8_t *base;
+	uint64_t size;			/* total_size */
+	uint64_t options;
+	struct kreloc_blob image;
+	struct kreloc_blob initrd;
+	struct kreloc_blob cmdline;
+	struct kreloc_blob dtb;
+	struct kreloc_blob nested;
+	struct kreloc_range preserve[KRELOC_BUNDLE_MAX_PRESERVE];
+	unsigned int nr_preserve;
+};
+
+/**
+ * kreloc_bundle_parse() - validate a bundle and index its entries.
+ * @buf: the bundle; @len: bytes available (may exceed total_size)
+ * @out: filled on success
+ *
+ * Checks every field before use: magic, version, sizes, reserved bytes,
+ * options, entry types and flags, data inside the bundle and past the entry
+ * table, alignment, overlaps between entries, single entries not repeated,
+ * the command line's length and bytes, PRESERVE ranges (page aligned,
+ * non-empty, not wrapping).  Digests are not computed here (see
+ * kreloc_bundle_verify()).
+ *
+ * Return: 0 or one of the KRELOC_E_BUNDLE_* codes (KRELOC_E_OVERFLOW for a
+ * wrapping PRESERVE range).
+ */
+int kreloc_bundle_parse(const void *buf, uint64_t len, struct kreloc_bundle *out);
+
+/**
+ * kreloc_bundle_mode() / kreloc_bundle_granule_shift() - decoded options.
+ * @b: a bundle accepted by kreloc_bundle_parse()
+ *
+ * Return: KRELOC_MODE_MMU or KRELOC_MODE_CLASSIC (DEFAULT reads as MMU);
+ * 12, 14 or 16 (DEFAULT reads as 12).
+ */
+unsigned int kreloc_bundle_mode(const struct kreloc_bundle *b);
+unsigned int kreloc_bundle_granule_shift(const struct kreloc_bundle *b);
+
+/**
+ * kreloc_bundle_verify() - check the SHA-256 of every data entry present.
+ * @b: a bundle accepted by kreloc_bundle_parse()
+ *
+ * Reads every byte of the Image, initrd, command line, DTB and nested bundle
+ * (slow with caches off: that is why it is optional, KRELOC_OPT_VERIFY).
+ *
+ * Return: 0, KRELOC_E_BUNDLE_CHECKSUM on the first mismatch, KRELOC_E_INVAL
+ * for a NULL @b.
+ */
+int kreloc_bundle_verify(const struct kreloc_bundle *b);
+
+#endif /* KRELOC_BUNDLE_H */

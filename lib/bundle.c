@@ -1,0 +1,287 @@
+// SPDX-License-Identifier: MIT
+/*
+ * bundle.c - validate and index a kreloc payload bundle (format in bundle.h).
+ *
+ * Every field is read with the little-endian accessors at its offset, never
+ * through a cast, and checked before anything depends on it.  All arithmetic
+ * on offsets and lengths is checked for wrap-around.
+ */
+#include <kreloc/bundle.h>
+#include <kreloc/error.h>
+#include <kreloc/sha256.h>
+
+/* Header field offsets. */
+#define BH_MAGIC	0
+#define BH_VERSION	8
+#define BH_HEADER_SIZE	12
+#define BH_TOTAL_SIZE	16
+#define BH_NR_ENTRIES	24
+#define BH_ENTRY_SIZE	28
+#define BH_OPTIONS	32
+#define BH_RESERVED	40
+#define BH_RESERVED_LEN	24
+
+/* Entry field offsets. */
+#define BE_TYPE		0
+#define BE_FLAGS	4
+#define BE_OFFSET	8
+#define BE_LENGTH	16
+#define BE_ALIGN	24
+#define BE_ADDR		32
+#define BE_SIZE		40
+#define BE_SHA256	48
+
+static bool all_zero(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+static int check_options(uint64_t opt)
+{
+	uint64_t mode = (opt & KRELOC_OPT_MODE_MASK) >> KRELOC_OPT_MODE_SHIFT;
+	uint64_t gran = (opt & KRELOC_OPT_GRANULE_MASK) >> KRELOC_OPT_GRANULE_SHIFT;
+
+	if (opt & ~KRELOC_OPT_KNOWN)
+		return KRELOC_E_BUNDLE_HEADER;
+	if (mode > KRELOC_MODE_CLASSIC || gran > KRELOC_GRANULE_64K)
+		return KRELOC_E_BUNDLE_HEADER;
+	return 0;
+}
+
+/* The blob slot an entry type fills, or NULL for PRESERVE. */
+static struct kreloc_blob *slot_of(struct kreloc_bundle *b, uint32_t type)
+{
+	switch (type) {
+	case KRELOC_BUNDLE_IMAGE:
+		return &b->image;
+	case KRELOC_BUNDLE_INITRD:
+		return &b->initrd;
+	case KRELOC_BUNDLE_CMDLINE:
+		return &b->cmdline;
+	case KRELOC_BUNDLE_DTB:
+		return &b->dtb;
+	case KRELOC_BUNDLE_NESTED:
+		return &b->nested;
+	default:
+		return NULL;
+	}
+}
+
+static int parse_preserve(const uint8_t *e, struct kreloc_bundle *b)
+{
+	uint64_t addr = kreloc_le64(e + BE_ADDR);
+	uint64_t size = kreloc_le64(e + BE_SIZE);
+
+	/* No data: offset, length, align and digest must all be zero. */
+	if (kreloc_le64(e + BE_OFFSET) || kreloc_le64(e + BE_LENGTH) ||
+	    kreloc_le64(e + BE_ALIGN) || !all_zero(e + BE_SHA256, KRELOC_SHA256_SIZE))
+		return KRELOC_E_BUNDLE_ENTRY;
+	if (b->nr_preserve == KRELOC_BUNDLE_MAX_PRESERVE)
+		return KRELOC_E_BUNDLE_ENTRY;
+	if (size == 0 || !KRELOC_ALIGNED(addr, KRELOC_SZ_4K) || !KRELOC_ALIGNED(size, KRELOC_SZ_4K))
+		return KRELOC_E_BUNDLE_RANGE;
+	if (addr + size < addr)
+		return KRELOC_E_OVERFLOW;
+	b->preserve[b->nr_preserve].base = addr;
+	b->preserve[b->nr_preserve].size = size;
+	b->nr_preserve++;
+	return 0;
+}
+
+static int parse_data(const uint8_t *e, uint32_t type, uint64_t table_end, uint64_t total,
+		      struct kreloc_bundle *b)
+{
+	uint64_t off = kreloc_le64(e + BE_OFFSET);
+	uint64_t len = kreloc_le64(e + BE_LENGTH);
+	uint64_t align = kreloc_le64(e + BE_ALIGN);
+	struct kreloc_blob *slot = slot_of(b, type);
+
+	if (kreloc_le64(e + BE_ADDR) || kreloc_le64(e + BE_SIZE))
+		return KRELOC_E_BUNDLE_ENTRY;
+	/* Only the command line may be empty (it then clears bootargs). */
+	if (len == 0 && type != KRELOC_BUNDLE_CMDLINE)
+		return KRELOC_E_BUNDLE_ENTRY;
+	if (!KRELOC_IS_POW2(align) || align > KRELOC_BUNDLE_MAX_ALIGN || !KRELOC_ALIGNED(off, align))
+		return KRELOC_E_BUNDLE_RANGE;
+	if (off < table_end || off > total || len > total - off)
+		return KRELOC_E_BUNDLE_RANGE;
+	if (slot->sha256)
+		return KRELOC_E_BUNDLE_MISSING;		/* repeated single entry */
+	slot->data = b->base + off;
+	slot->len = len;
+	slot->sha256 = e + BE_SHA256;
+	return 0;
+}
+
+static int check_cmdline(const struct kreloc_blob *c)
+{
+	if (!c->sha256)
+		return 0;
+	if (c->len > KRELOC_CMDLINE_MAX)
+		return KRELOC_E_BUNDLE_CMDLINE;
+	for (uint64_t i = 0; i < c->len; i++)
+		if (c->data[i] == 0)
+			return KRELOC_E_BUNDLE_CMDLINE;
+	return 0;
+}
+
+/* Do any two data entries share a byte?  Ranges are known not to wrap. */
+static bool data_overlap(const struct kreloc_bundle *b)
+{
+	const struct kreloc_blob *v[] = { &b->image, &b->initrd, &b->cmdline, &b->dtb, &b->nested };
+
+	for (size_t i = 0; i < KRELOC_ARRAY_SIZE(v); i++) {
+		for (size_t j = i + 1; j < KRELOC_ARRAY_SIZE(v); j++) {
+			if (!v[i]->sha256 || !v[j]->sha256)
+				continue;
+			if (kreloc_ranges_overlap((uint64_t)(v[i]->data - b->base), v[i]->len,
+						  (uint64_t)(v[j]->data - b->base), v[j]->len))
+				return true;
+		}
+	}
+	return false;
+}
+
+/**
+ * kreloc_bundle_parse() - see bundle.h.
+ *
+ * Order of checks (the first failing one is reported): NULL arguments
+ * (KRELOC_E_INVAL); len < 64 (TRUNCATED); magic (MAGIC); version (VERSION);
+ * header_size, entry_size, options (unknown bit, mode > CLASSIC, granule >
+ * 64K), reserved bytes (HEADER); nr_entries 0 or > 16 (ENTRY); total_size
+ * smaller than header + entry table (HEADER); total_size > len (TRUNCATED);
+ * then each entry in table order: type, flags (ENTRY); for PRESERVE nonzero
+ * offset/length/align/digest or a ninth PRESERVE (ENTRY), empty or not
+ * 4 KiB-aligned range (RANGE), wrapping range (KRELOC_E_OVERFLOW); for data
+ * entries nonzero addr/size or an empty non-CMDLINE entry (ENTRY), align not
+ * a power of two <= 2 MiB, offset misaligned, inside the header or entry
+ * table, or data past total_size (RANGE), a second entry of the same type
+ * (MISSING); then data overlaps (OVERLAP), no IMAGE (MISSING), command line
+ * longer than KRELOC_CMDLINE_MAX or holding a NUL (CMDLINE).
+ * Bytes between entries' data (padding) are not checked.  @out is written
+ * only on success; its pointers point into @buf.
+ */
+int kreloc_bundle_parse(const void *buf, uint64_t len, struct kreloc_bundle *out)
+{
+	const uint8_t *p = buf;
+	struct kreloc_bundle b;
+	uint64_t total, table_end;
+	uint32_t nr;
+	int err;
+
+	if (!buf || !out)
+		return KRELOC_E_INVAL;
+	if (len < KRELOC_BUNDLE_HEADER_SIZE)
+		return KRELOC_E_BUNDLE_TRUNCATED;
+	if (memcmp(p + BH_MAGIC, KRELOC_BUNDLE_MAGIC, 8) != 0)
+		return KRELOC_E_BUNDLE_MAGIC;
+	if (kreloc_le32(p + BH_VERSION) != KRELOC_BUNDLE_VERSION)
+		return KRELOC_E_BUNDLE_VERSION;
+	if (kreloc_le32(p + BH_HEADER_SIZE) != KRELOC_BUNDLE_HEADER_SIZE ||
+	    kreloc_le32(p + BH_ENTRY_SIZE) != KRELOC_BUNDLE_ENTRY_SIZE ||
+	    !all_zero(p + BH_RESERVED, BH_RESERVED_LEN))
+		return KRELOC_E_BUNDLE_HEADER;
+	err = check_options(kreloc_le64(p + BH_OPTIONS));
+	if (err)
+		return err;
+	nr = kreloc_le32(p + BH_NR_ENTRIES);
+	if (nr == 0 || nr > KRELOC_BUNDLE_MAX_ENTRIES)
+		return KRELOC_E_BUNDLE_ENTRY;
+	/* nr <= 16 and entry_size == 80: no overflow possible here. */
+	table_end = KRELOC_BUNDLE_HEADER_SIZE + (uint64_t)nr * KRELOC_BUNDLE_ENTRY_SIZE;
+	total = kreloc_le64(p + BH_TOTAL_SIZE);
+	if (total < table_end)
+		return KRELOC_E_BUNDLE_HEADER;
+	if (total > len)
+		return KRELOC_E_BUNDLE_TRUNCATED;
+
+	memset(&b, 0, sizeof(b));
+	b.base = p;
+	b.size = total;
+	b.options = kreloc_le64(p + BH_OPTIONS);
+
+	for (uint32_t i = 0; i < nr; i++) {
+		const uint8_t *e = p + KRELOC_BUNDLE_HEADER_SIZE + (size_t)i * KRELOC_BUNDLE_ENTRY_SIZE;
+		uint32_t type = kreloc_le32(e + BE_TYPE);
+
+		if (type < KRELOC_BUNDLE_IMAGE || type > KRELOC_BUNDLE_PRESERVE ||
+		    kreloc_le32(e + BE_FLAGS) != 0)
+			return KRELOC_E_BUNDLE_ENTRY;
+		if (type == KRELOC_BUNDLE_PRESERVE)
+			err = parse_preserve(e, &b);
+		else
+			err = parse_data(e, type, table_end, total, &b);
+		if (err)
+			return err;
+	}
+
+	if (data_overlap(&b))
+		return KRELOC_E_BUNDLE_OVERLAP;
+	if (!b.image.sha256)
+		return KRELOC_E_BUNDLE_MISSING;
+	err = check_cmdline(&b.cmdline);
+	if (err)
+		return err;
+	*out = b;
+	return 0;
+}
+
+unsigned int kreloc_bundle_mode(const struct kreloc_bundle *b)
+{
+	unsigned int m = (unsigned int)((b->options & KRELOC_OPT_MODE_MASK) >> KRELOC_OPT_MODE_SHIFT);
+
+	return m == KRELOC_MODE_DEFAULT ? KRELOC_MODE_MMU : m;
+}
+
+unsigned int kreloc_bundle_granule_shift(const struct kreloc_bundle *b)
+{
+	unsigned int g = (unsigned int)((b->options & KRELOC_OPT_GRANULE_MASK) >>
+					KRELOC_OPT_GRANULE_SHIFT);
+
+	switch (g) {
+	case KRELOC_GRANULE_16K:
+		return 14;
+	case KRELOC_GRANULE_64K:
+		return 16;
+	default:	/* DEFAULT and 4K; parse refuses anything else */
+		return 12;
+	}
+}
+
+/* SHA-256 of a blob, fed in chunks so a 64-bit length never truncates to size_t. */
+static bool blob_ok(const struct kreloc_blob *blob)
+{
+	struct kreloc_sha256 s;
+	uint8_t md[KRELOC_SHA256_SIZE];
+	const uint8_t *d = blob->data;
+	uint64_t left = blob->len;
+
+	if (!blob->sha256)
+		return true;
+	kreloc_sha256_init(&s);
+	while (left) {
+		size_t n = left > (1U << 30) ? (size_t)1 << 30 : (size_t)left;
+
+		kreloc_sha256_update(&s, d, n);
+		d += n;
+		left -= n;
+	}
+	kreloc_sha256_final(&s, md);
+	return memcmp(md, blob->sha256, KRELOC_SHA256_SIZE) == 0;
+}
+
+/**
+ * kreloc_bundle_verify() - see bundle.h.
+ */
+int kreloc_bundle_verify(const struct kreloc_bundle *b)
+{
+	if (!b)
+		return KRELOC_E_INVAL;
+	if (!blob_ok(&b->image) || !blob_ok(&b->initrd) || !blob_ok(&b->cmdline) ||
+	    !blob_ok(&b->dtb) || !blob_ok(&b->nested))
+		return KRELOC_E_BUNDLE_CHECKSUM;
+	return 0;
+}

@@ -1,0 +1,420 @@
+// SPDX-License-Identifier: MIT
+/*
+ * kimage.c - stage segments into safe pages and build the entry list; check
+ * an entry list before the hand-off.
+ */
+#include <kreloc/error.h>
+#include <kreloc/kimage.h>
+
+#define PAGE		((uint64_t)KRELOC_IND_PAGE_SIZE)
+#define ADDR_MASK	(~(PAGE - 1))
+#define LAST_SLOT	(KRELOC_IND_SLOTS - 1)
+#define MID_MASK	((PAGE - 1) & ~(uint64_t)KRELOC_IND_FLAGS)	/* bits 4-11 */
+
+/* Everything a load changes, kept apart from the kimage until it commits. */
+struct build {
+	struct kreloc_kimage *ki;
+	uint64_t *page;		/* current list page */
+	unsigned int slot;	/* next free slot in it */
+	uint64_t head;
+	uint64_t cursor;	/* where the trampoline's cursor will be */
+	bool have_cursor;
+	const void *zero;	/* the shared zero page, once allocated */
+	uint64_t zero_pa;
+	uint64_t entries, source_pages, in_place, zero_fill, list_pages, set_aside;
+};
+
+static inline void put_entry(uint64_t *page, unsigned int slot, uint64_t e)
+{
+	page[slot] = e;		/* native order: the trampoline loads it as a u64 */
+}
+
+/*
+ * Take one block from the allocator that lies clear of every destination.
+ * When @want is non-NULL, a block whose address equals *@want is accepted
+ * too and reported through @hit.  Colliding blocks are counted in *@set_aside.
+ */
+static int take_block(struct kreloc_kimage *ki, uint64_t size, const uint64_t *want,
+		      void **out, uint64_t *pa, bool *hit, uint64_t *set_aside)
+{
+	for (;;) {
+		uint64_t a = 0;
+		void *p = ki->alloc(ki->alloc_ctx, size, &a);
+
+		if (!p)
+			return KRELOC_E_NOMEM;
+		if (!KRELOC_ALIGNED(a, size) || size - 1 > UINT64_MAX - a)
+			return KRELOC_E_INVAL;
+		if (want && a == *want) {
+			*hit = true;
+		} else if (kreloc_segments_collide(ki->segs, ki->nr_segs, a, size)) {
+			*set_aside += size / PAGE;
+			continue;
+		} else if (hit) {
+			*hit = false;
+		}
+		*out = p;
+		*pa = a;
+		return 0;
+	}
+}
+
+void *kreloc_kimage_alloc_safe(struct kreloc_kimage *ki, uint64_t size, uint64_t *pa)
+{
+	void *p;
+
+	if (!ki || !ki->alloc || !pa || size < PAGE || !KRELOC_IS_POW2(size) ||
+	    (ki->nr_segs && !ki->segs))
+		return NULL;
+	if (take_block(ki, size, NULL, &p, pa, NULL, &ki->colliding_pages_set_aside))
+		return NULL;
+	memset(p, 0, size);
+	return p;
+}
+
+/*
+ * Append one entry.  Every list page keeps its last slot for the link to the
+ * next page; IND_DONE may take that slot, so n entries before DONE need
+ * ceil(n / 511) pages (at least one) - the count kreloc_kimage_need() reports.
+ */
+static int emit(struct build *b, uint64_t e)
+{
+	if (!b->page || (b->slot == LAST_SLOT && e != KRELOC_IND_DONE)) {
+		void *p;
+		uint64_t pa;
+		uint64_t link;
+		int err = take_block(b->ki, PAGE, NULL, &p, &pa, NULL, &b->set_aside);
+
+		if (err)
+			return err;
+		memset(p, 0, PAGE);
+		link = pa | KRELOC_IND_INDIRECTION;
+		if (b->page) {
+			put_entry(b->page, LAST_SLOT, link);
+			b->entries++;
+		} else {
+			b->head = link;
+		}
+		b->page = p;
+		b->slot = 0;
+		b->list_pages++;
+	}
+	put_entry(b->page, b->slot++, e);
+	b->entries++;
+	return 0;
+}
+
+/* Bytes of @s that belong in the destination page at offset @off, and their source. */
+static uint64_t page_data(const struct kreloc_segment *s, uint64_t off, const uint8_t **src)
+{
+	uint64_t n = s->bufsz - off;
+
+	*src = (const uint8_t *)s->buf + off;
+	return n < PAGE ? n : PAGE;
+}
+
+/* Find the source for one destination page and append its entries. */
+static int stage_page(struct build *b, const struct kreloc_segment *s, uint64_t off)
+{
+	uint64_t dest = s->dest + off;
+	uint64_t src;
+	int err;
+
+	if (off >= s->bufsz) {
+		if (!b->zero) {
+			void *z;
+
+			err = take_block(b->ki, PAGE, NULL, &z, &b->zero_pa, NULL, &b->set_aside);
+			if (err)
+				return err;
+			memset(z, 0, PAGE);
+			b->zero = z;
+		}
+		src = b->zero_pa;
+		b->zero_fill++;
+	} else {
+		const uint8_t *data;
+		uint64_t len = page_data(s, off, &data);
+		bool hit = false;
+		void *p;
+
+		err = take_block(b->ki, PAGE, &dest, &p, &src, &hit, &b->set_aside);
+		if (err)
+			return err;
+		memcpy(p, data, len);
+		memset((uint8_t *)p + len, 0, PAGE - len);
+		if (hit)
+			b->in_place++;
+		else
+			b->source_pages++;
+	}
+
+	if (!b->have_cursor || b->cursor != dest) {
+		err = emit(b, dest | KRELOC_IND_DESTINATION);
+		if (err)
+			return err;
+		b->cursor = dest;
+		b->have_cursor = true;
+	}
+	err = emit(b, src | KRELOC_IND_SOURCE);
+	if (err)
+		return err;
+	b->cursor += PAGE;
+	return 0;
+}
+
+int kreloc_kimage_load(struct kreloc_kimage *ki)
+{
+	struct build b = { .ki = ki };
+	int err;
+
+	if (!ki || !ki->map || !ki->alloc || ki->head)
+		return KRELOC_E_INVAL;
+	err = kreloc_segments_validate(ki->map, ki->segs, ki->nr_segs);
+	if (err)
+		return err;
+
+	for (unsigned int i = 0; i < ki->nr_segs; i++) {
+		const struct kreloc_segment *s = &ki->segs[i];
+
+		for (uint64_t off = 0; off < s->memsz; off += PAGE) {
+			err = stage_page(&b, s, off);
+			if (err)
+				return err;
+		}
+	}
+	err = emit(&b, KRELOC_IND_DONE);
+	if (err)
+		return err;
+
+	/* Commit. */
+	ki->head = b.head;
+	ki->entries = b.entries;
+	ki->source_pages = b.source_pages;
+	ki->pages_in_place = b.in_place;
+	ki->zero_fill_pages = b.zero_fill;
+	ki->zero_page = b.zero ? b.zero_pa : 0;
+	ki->indirection_pages = b.list_pages;
+	ki->colliding_pages_set_aside += b.set_aside;
+	return 0;
+}
+
+/* ---- checking a list ---------------------------------------------------- */
+
+struct run {
+	uint64_t base;
+	uint64_t size;
+};
+
+struct walk {
+	const struct kreloc_segment *segs;
+	unsigned int n;
+	struct kreloc_list_stats st;
+	uint64_t cursor;
+	bool have_cursor;
+	uint64_t run_end;	/* end of the current run of pages written */
+	struct run runs[KRELOC_LIST_MAX_RUNS];
+	unsigned int nr_runs;
+};
+
+static inline uint64_t get_entry(const uint8_t *page, unsigned int slot)
+{
+	uint64_t e;
+
+	memcpy(&e, page + (size_t)slot * 8, 8);
+	return e;
+}
+
+static bool zero_from(const uint8_t *page, unsigned int slot)
+{
+	for (; slot < KRELOC_IND_SLOTS; slot++)
+		if (get_entry(page, slot))
+			return false;
+	return true;
+}
+
+/* One SOURCE entry: where it writes, and whether its source page is safe. */
+static int walk_source(struct walk *w, uint64_t src)
+{
+	if (!w->have_cursor)
+		return KRELOC_E_LIST_SOURCE_FIRST;
+	if (w->cursor > UINT64_MAX - PAGE)
+		return KRELOC_E_LIST_COVERAGE;
+	w->st.sources++;
+	if (src == w->cursor)
+		w->st.in_place++;
+	else if (kreloc_segments_collide(w->segs, w->n, src, PAGE))
+		return KRELOC_E_LIST_UNSAFE;
+
+	if (!w->st.runs || w->run_end != w->cursor) {
+		w->st.runs++;
+		if (w->segs) {
+			if (w->nr_runs == KRELOC_LIST_MAX_RUNS)
+				return KRELOC_E_LIST_COVERAGE;
+			w->runs[w->nr_runs].base = w->cursor;
+			w->runs[w->nr_runs].size = 0;
+			w->nr_runs++;
+		}
+	}
+	if (w->segs)
+		w->runs[w->nr_runs - 1].size += PAGE;
+	w->cursor += PAGE;
+	w->run_end = w->cursor;
+	return 0;
+}
+
+/* Does [base, base+size) lie inside the union of the destinations? */
+static bool inside_destinations(const struct walk *w, uint64_t base, uint64_t size)
+{
+	uint64_t end = base + size;
+
+	while (base < end) {
+		unsigned int i;
+
+		for (i = 0; i < w->n; i++) {
+			const struct kreloc_segment *s = &w->segs[i];
+
+			if (base >= s->dest && base - s->dest < s->memsz)
+				break;
+		}
+		if (i == w->n)
+			return false;
+		base = w->segs[i].dest + w->segs[i].memsz;
+	}
+	return true;
+}
+
+static int check_coverage(struct walk *w)
+{
+	uint64_t written = 0, wanted = 0;
+
+	for (unsigned int i = 0; i < w->nr_runs; i++) {
+		const struct run *r = &w->runs[i];
+
+		if (!inside_destinations(w, r->base, r->size))
+			return KRELOC_E_LIST_COVERAGE;
+		for (unsigned int j = 0; j < i; j++)
+			if (kreloc_ranges_overlap(r->base, r->size, w->runs[j].base,
+						  w->runs[j].size))
+				return KRELOC_E_LIST_COVERAGE;
+		written += r->size;
+	}
+	for (unsigned int i = 0; i < w->n; i++)
+		wanted += w->segs[i].memsz;
+	/* Disjoint runs inside the destinations, as many bytes: an exact cover. */
+	return written == wanted ? 0 : KRELOC_E_LIST_COVERAGE;
+}
+
+/*
+ * Walk one list page.  Return 0 with *@next set on IND_INDIRECTION, 1 on
+ * IND_DONE, or an error.
+ */
+static int walk_page(struct walk *w, const uint8_t *page, uint64_t *next)
+{
+	for (unsigned int slot = 0; slot < KRELOC_IND_SLOTS; slot++) {
+		uint64_t e = get_entry(page, slot);
+		uint64_t addr = e & ADDR_MASK;
+		int err;
+
+		w->st.entries++;
+		if (e == 0)
+			return zero_from(page, slot) ? KRELOC_E_LIST_UNTERMINATED :
+			       KRELOC_E_LIST_ENTRY;
+		if (e & MID_MASK)
+			return KRELOC_E_LIST_ENTRY;
+
+		switch (e & KRELOC_IND_FLAGS) {
+		case KRELOC_IND_DONE:
+			if (addr)
+				return KRELOC_E_LIST_ENTRY;
+			return zero_from(page, slot + 1) ? 1 : KRELOC_E_LIST_AFTER_DONE;
+		case KRELOC_IND_INDIRECTION:
+			*next = addr;
+			return 0;
+		case KRELOC_IND_DESTINATION:
+			w->cursor = addr;
+			w->have_cursor = true;
+			w->st.destinations++;
+			break;
+		case KRELOC_IND_SOURCE:
+			err = walk_source(w, addr);
+			if (err)
+				return err;
+			break;
+		default:
+			return KRELOC_E_LIST_ENTRY;
+		}
+	}
+	return KRELOC_E_LIST_UNTERMINATED;	/* ran off the end of the page */
+}
+
+static int walk_list(struct walk *w, uint64_t head, kreloc_phys_read_fn rd, void *ctx,
+		     uint64_t max_pages)
+{
+	uint64_t pa, tortoise, power = 1, lam = 1;
+
+	if ((head & ~ADDR_MASK) != KRELOC_IND_INDIRECTION)
+		return KRELOC_E_LIST_ENTRY;
+	pa = tortoise = head & ADDR_MASK;
+
+	for (;;) {
+		const uint8_t *page;
+		uint64_t next = 0;
+		int ret;
+
+		if (w->st.list_pages == max_pages)
+			return KRELOC_E_LIST_LOOP;
+		if (kreloc_segments_collide(w->segs, w->n, pa, PAGE))
+			return KRELOC_E_LIST_UNSAFE;
+		page = rd(ctx, pa, PAGE);
+		if (!page)
+			return KRELOC_E_LIST_ENTRY;
+		w->st.list_pages++;
+
+		ret = walk_page(w, page, &next);
+		if (ret < 0)
+			return ret;
+		if (ret == 1)
+			return 0;
+
+		/* Brent's cycle detection over the sequence of list pages. */
+		if (next == tortoise)
+			return KRELOC_E_LIST_LOOP;
+		if (power == lam) {
+			tortoise = next;
+			power *= 2;
+			lam = 0;
+		}
+		lam++;
+		pa = next;
+	}
+}
+
+int kreloc_kimage_check_list(uint64_t head, kreloc_phys_read_fn rd, void *ctx,
+			     const struct kreloc_segment *segs, unsigned int n,
+			     struct kreloc_list_stats *st)
+{
+	struct walk w;
+	uint64_t max_pages = KRELOC_LIST_MAX_PAGES;
+	int err;
+
+	if (!rd || (n && !segs) || n > KRELOC_MAX_SEGMENTS)
+		return KRELOC_E_INVAL;
+	memset(&w, 0, sizeof(w));
+	w.segs = segs;
+	w.n = segs ? n : 0;
+	if (segs) {
+		struct kreloc_kimage_need nd;
+
+		kreloc_kimage_need(segs, n, &nd);
+		max_pages = nd.list_pages;
+	}
+
+	err = walk_list(&w, head, rd, ctx, max_pages);
+	if (!err && segs)
+		err = check_coverage(&w);
+	w.st.copies = w.st.sources - w.st.in_place;
+	if (st)
+		*st = w.st;
+	return err;
+}

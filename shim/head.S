@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * head.S - the shim's arm64 Image header and entry.
+ *
+ * A loader (QEMU, U-Boot booti, Linux kexec) enters here per the arm64 boot
+ * protocol: x0 = device tree, MMU off, at EL2 or EL1.  We set up just enough
+ * to run C: FP/SIMD access, BSS, stack, our own relocations, vectors.
+ */
+#include <asm/sysreg.h>
+
+#define R_AARCH64_RELATIVE	1027
+
+	.section .head.text, "ax"
+	.globl	_start
+_start:
+	b	primary_entry			// code0
+	.long	0				// code1
+	.quad	0				// text_offset: 2 MiB-aligned base + 0
+	.quad	0				// image_size: file + BSS + stack, set after link
+	.quad	0x8				// flags: LE, page size unspecified, anywhere
+	.quad	0				// res2
+	.quad	0				// res3
+	.quad	0				// res4
+	.ascii	"ARM\x64"			// magic
+	.long	0				// res5: no PE header
+
+primary_entry:
+	msr	daifset, #0xf			// no interrupt may reach us: we install no handlers for them
+	mov	x19, x0				// incoming device tree
+	mrs	x20, CurrentEL
+	ubfx	x20, x20, #2, #2		// entry exception level (1 or 2)
+	cmp	x20, #2
+	b.eq	1f
+
+	/* EL1: Debian's libfdt.a is compiled with SIMD, so FP must not trap. */
+	mrs	x0, cpacr_el1
+	orr	x0, x0, #CPACR_FPEN
+	msr	cpacr_el1, x0
+	b	2f
+1:
+	/*
+	 * EL2: use the non-VHE register layout throughout (TCR_EL2, CPTR_EL2
+	 * and the descriptors differ with E2H set).  Changing E2H is safe here
+	 * because EL2 translation is off, so nothing is cached under it.
+	 */
+	mrs	x0, hcr_el2
+	bic	x0, x0, #(1 << HCR_E2H_BIT)
+	msr	hcr_el2, x0
+	isb					// E2H must take effect before CPTR_EL2 is read in its layout
+	mrs	x0, cptr_el2
+	bic	x0, x0, #CPTR_EL2_TFP
+	msr	cptr_el2, x0
+2:
+	isb					// FP enable visible before any FP instruction
+
+	adr	x21, _start			// where the loader put us
+
+	/*
+	 * BSS (stack included) may hold stale lines from the previous owner of
+	 * this memory.  With the MMU off we write straight to memory, so a dirty
+	 * stale line evicted later would overwrite our data: clean+invalidate the
+	 * range first, then zero it.
+	 */
+	adrp	x0, __bss_start
+	add	x0, x0, :lo12:__bss_start
+	adrp	x1, __bss_end
+	add	x1, x1, :lo12:__bss_end
+	mov	x22, x0
+	bl	kreloc_dcache_civac_range	// (start, end): clobbers x0-x4 only
+	mov	x0, x22
+	adrp	x1, __bss_end
+	add	x1, x1, :lo12:__bss_end
+3:	stp	xzr, xzr, [x0], #16
+	cmp	x0, x1
+	b.lo	3b
+
+	adrp	x0, __stack_top
+	add	x0, x0, :lo12:__stack_top
+	mov	sp, x0
+
+	/* Apply R_AARCH64_RELATIVE relocations: *(base + off) = base + addend. */
+	adrp	x0, __rela_start
+	add	x0, x0, :lo12:__rela_start
+	adrp	x1, __rela_end
+	add	x1, x1, :lo12:__rela_end
+4:	cmp	x0, x1
+	b.hs	6f
+	ldp	x2, x3, [x0]			// r_offset, r_info
+	ldr	x4, [x0, #16]			// r_addend
+	add	x0, x0, #24
+	cmp	w3, #R_AARCH64_RELATIVE
+	b.ne	5f				// the build check allows no other type
+	add	x4, x4, x21
+	str	x4, [x21, x2]
+	b	4b
+5:	wfi					// corrupt image: nothing safe to do
+	b	5b
+6:
+	adrp	x0, shim_vectors
+	add	x0, x0, :lo12:shim_vectors
+	cmp	x20, #2
+	b.eq	7f
+	msr	vbar_el1, x0
+	b	8f
+7:	msr	vbar_el2, x0
+8:	isb
+
+	mov	x0, x19
+	mov	x1, x20
+	mov	x2, x21
+	bl	shim_main			// never returns
+9:	wfi
+	b	9b

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * shim.h - internal interfaces of the kreloc reference shim.
+ */
+#ifndef KRELOC_SHIM_H
+#define KRELOC_SHIM_H
+
+#include <kreloc/kreloc_env.h>
+#include <stdarg.h>
+
+#define read_sysreg(r) ({ uint64_t v_; __asm__ volatile("mrs %0, " #r : "=r"(v_)); v_; })
+#define write_sysreg(r, v) __asm__ volatile("msr " #r ", %0" : : "r"((uint64_t)(v)))
+
+/* console.c */
+void console_init(uint64_t pl011_base);
+void shim_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void shim_vprintf(const char *fmt, va_list ap);
+
+/* psci.c */
+void psci_init(char method);
+void __attribute__((noreturn)) shim_power_off(void);
+/* Print "kreloc-shim-error: E_NAME: text (context)" and power off. */
+void __attribute__((noreturn)) shim_fail(int err, const char *context);
+
+/* cache.S */
+void kreloc_dcache_civac_range(uint64_t start, uint64_t end);
+void kreloc_dcache_cvac_range(uint64_t start, uint64_t end);
+void kreloc_icache_inval_all(void);
+
+/* main.c */
+void __attribute__((noreturn)) shim_main(void *fdt, uint64_t el, uint64_t base);
+void __attribute__((noreturn)) shim_exception(uint64_t kind);
+
+/* linker symbols */
+extern char _image_start[], _file_end[], _end[], __bss_start[];
+
+#endif /* KRELOC_SHIM_H */

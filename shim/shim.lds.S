@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * shim.lds - layout of the kreloc shim, an arm64 Image.
+ *
+ * Linked position-independent at 0: head.S applies the R_AARCH64_RELATIVE
+ * relocations for wherever a loader put us.  image_size in the header covers
+ * everything up to _end, BSS and stack included, as the boot protocol asks;
+ * scripts/set-image-size writes it after the link.
+ * Run through the C preprocessor for the shared constants.
+ */
+#include <asm/reloc_args.h>
+
+OUTPUT_FORMAT("elf64-littleaarch64")
+OUTPUT_ARCH(aarch64)
+ENTRY(_start)
+
+SECTIONS
+{
+	. = 0;
+	_image_start = .;
+	.head : { KEEP(*(.head.text)) }
+	.text : {
+		*(.text .text.*)
+	}
+	/*
+	 * The relocation routines run from a control page after the shim's own
+	 * memory may have been overwritten: they are copied there first, so they
+	 * must be self-contained and fit the page (checked below).
+	 */
+	. = ALIGN(4096);
+	.trampoline : {
+		__trampoline_start = .;
+		KEEP(*(.kreloc.trampoline))
+		__trampoline_end = .;
+	}
+	. = ALIGN(16);
+	.rodata : { *(.rodata .rodata.*) }
+	.data.rel.ro : { *(.data.rel.ro .data.rel.ro.*) }
+	.got : { *(.got .got.*) }
+	.data : { *(.data .data.*) }
+	. = ALIGN(8);
+	.rela.dyn : {
+		__rela_start = .;
+		*(.rela .rela.*)
+		__rela_end = .;
+	}
+	.dynamic : { *(.dynamic) }
+	. = ALIGN(4096);
+	_file_end = .;
+	.bss (NOLOAD) : {
+		__bss_start = .;
+		*(.bss .bss.* COMMON)
+		. = ALIGN(16);
+		__stack_bottom = .;
+		. += 0x10000;
+		__stack_top = .;
+		. = ALIGN(4096);
+		__bss_end = .;
+	}
+	_end = .;
+
+	/DISCARD/ : { *(.interp .dynsym .dynstr .hash .gnu.hash .note.* .comment .eh_frame*) }
+}
+
+ASSERT(__trampoline_end - __trampoline_start <= 4096 - RELOC_ARGS_SIZE,
+       "relocation trampoline and its parameters exceed the control page")
+ASSERT(__bss_start == _file_end, "file contents must end where BSS starts")

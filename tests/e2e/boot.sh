@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# boot.sh - boot the Debian arm64 kernel through the shim at EL1 and EL2
+# (MODE and GRANULE from the environment) and check that the next kernel's
+# init ran with the packed command line, and what the shim reported.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+e2e_init boot
+
+BUNDLE=$E2E_OUT/boot.bundle
+if ! e2e_pack "$BUNDLE" >"$E2E_OUT/boot.pack" 2>&1; then
+	e2e_fail boot_pack "kreloc pack failed: $(tail -n 1 "$E2E_OUT/boot.pack")"
+	exit 1
+fi
+
+for el in 1 2; do
+	n=boot_el${el}_$MODE
+	e2e_selected "$n" || continue
+	e2e_boot "$n" "$BUNDLE" --el "$el"
+
+	e2e_check "${n}_exit" "QEMU exited $E2E_RC (124: timeout), not by power-off" \
+		[ "$E2E_RC" = 0 ]
+	e2e_check "${n}_report_json" "no valid kreloc-shim-report line: $(e2e_get error)" \
+		python3 -c 'import json, sys
+for l in open(sys.argv[1], errors="replace"):
+    if l.startswith("kreloc-shim-report: "):
+        try:
+            sys.exit(not isinstance(json.loads(l.split(": ", 1)[1]), dict))
+        except ValueError:
+            sys.exit(1)
+sys.exit(1)' "$E2E_LOG"
+	e2e_check "${n}_init_marker" "KRELOC-INIT-MARKER not seen" \
+		[ "$(e2e_get init_marker)" = true ]
+	got=$(e2e_get cmdline)
+	e2e_check "${n}_cmdline" "init saw cmdline '$got', packed '$E2E_CMDLINE'" \
+		[ "$got" = "$E2E_CMDLINE" ]
+	got=$(e2e_get entry_el)
+	e2e_check "${n}_entry_el" "shim report entry_el is '$got', expected $el" \
+		[ "$got" = "$el" ]
+	e2e_check "${n}_result" "report result not ok: $(e2e_get error)" \
+		[ "$(e2e_get result)" = ok ]
+done
+exit 0

@@ -1,0 +1,851 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_bundle.c - bundle parsing and verification (bundle.c) and the bundle
+ * writer (tools/pack.c): a valid bundle is built with kreloc_pack(), then
+ * each field is corrupted and must give its exact error code.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <libfdt.h>
+
+#include <kreloc/bundle.h>
+#include <kreloc/error.h>
+#include <kreloc/image.h>
+#include <kreloc/sha256.h>
+
+#include "pack.h"
+
+#define ENTRY(b, i)	((b) + KRELOC_BUNDLE_HEADER_SIZE + (size_t)(i) * KRELOC_BUNDLE_ENTRY_SIZE)
+
+/* Entry field offsets (bundle.h layout). */
+#define E_TYPE	0
+#define E_FLAGS	4
+#define E_OFF	8
+#define E_LEN	16
+#define E_ALIGN	24
+#define E_ADDR	32
+#define E_SIZE	40
+#define E_SHA	48
+
+static uint8_t image[100000];
+static uint8_t initrd[70000];
+static uint8_t dtb[4096];
+static const char cmdline[] = "console=ttyAMA0 rdinit=/init";
+
+/* The last bundle built; freed by the teardown. */
+static struct kreloc_pack_result res;
+
+static void make_inputs(void)
+{
+	for (size_t i = 0; i < sizeof(image); i++)
+		image[i] = (uint8_t)(i * 13 + 1);
+	memset(image, 0, 64);
+	kreloc_put_le64(image + 16, 0x20000);		/* image_size */
+	kreloc_put_le64(image + 24, 0xa);		/* 4K, anywhere */
+	kreloc_put_le32(image + 56, KRELOC_IMAGE_MAGIC);
+	for (size_t i = 0; i < sizeof(initrd); i++)
+		initrd[i] = (uint8_t)(i * 31 + 7);
+	assert_int_equal(fdt_create_empty_tree(dtb, sizeof(dtb)), 0);
+}
+
+static void full_input(struct kreloc_pack_input *in)
+{
+	memset(in, 0, sizeof(*in));
+	in->image.data = image;
+	in->image.len = sizeof(image);
+	in->initrd.data = initrd;
+	in->initrd.len = sizeof(initrd);
+	in->dtb.data = dtb;
+	in->dtb.len = fdt_totalsize(dtb);
+	in->cmdline.data = cmdline;
+	in->cmdline.len = strlen(cmdline);
+	in->options = (uint64_t)KRELOC_MODE_CLASSIC << KRELOC_OPT_MODE_SHIFT |
+		      (uint64_t)KRELOC_GRANULE_16K << KRELOC_OPT_GRANULE_SHIFT | KRELOC_OPT_VERIFY;
+	in->preserve[0].base = 0x48000000;
+	in->preserve[0].size = 0x100000;
+	in->preserve[1].base = 0x50000000;
+	in->preserve[1].size = 0x1000;
+	in->nr_preserve = 2;
+}
+
+static void pack_ok(const struct kreloc_pack_input *in)
+{
+	free(res.buf);
+	memset(&res, 0, sizeof(res));
+	assert_int_equal(kreloc_pack(in, &res), 0);
+	assert_non_null(res.buf);
+	assert_null(res.culprit);
+}
+
+/* Build the standard bundle: IMAGE, INITRD, DTB, CMDLINE, PRESERVE x2. */
+static int setup(void **state)
+{
+	struct kreloc_pack_input in;
+
+	(void)state;
+	make_inputs();
+	full_input(&in);
+	pack_ok(&in);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	free(res.buf);
+	memset(&res, 0, sizeof(res));
+	return 0;
+}
+
+static unsigned int find_entry(uint32_t type)
+{
+	uint32_t nr = kreloc_le32(res.buf + 24);
+
+	for (unsigned int i = 0; i < nr; i++)
+		if (kreloc_le32(ENTRY(res.buf, i)) == type)
+			return i;
+	fail_msg("no entry of type %u", type);
+	return 0;
+}
+
+static uint8_t *entry(uint32_t type)
+{
+	return ENTRY(res.buf, find_entry(type));
+}
+
+/* Parse must fail with @want and leave @out untouched. */
+static void expect_parse(int want)
+{
+	struct kreloc_bundle b, before;
+
+	memset(&b, 0x3c, sizeof(b));
+	before = b;
+	assert_int_equal(kreloc_bundle_parse(res.buf, res.len, &b), want);
+	if (want)
+		assert_memory_equal(&b, &before, sizeof(b));
+}
+
+/* ---- valid bundles --------------------------------------------------- */
+
+static void test_valid(void **state)
+{
+	struct kreloc_bundle b;
+
+	(void)state;
+	assert_int_equal(kreloc_bundle_parse(res.buf, res.len, &b), 0);
+	assert_ptr_equal(b.base, res.buf);
+	assert_int_equal(b.size, res.len);
+	assert_int_equal(kreloc_le64(res.buf + 16), res.len);
+	assert_int_equal(b.image.len, sizeof(image));
+	assert_memory_equal(b.image.data, image, sizeof(image));
+	assert_int_equal(b.initrd.len, sizeof(initrd));
+	assert_memory_equal(b.initrd.data, initrd, sizeof(initrd));
+	assert_int_equal(b.dtb.len, fdt_totalsize(dtb));
+	assert_memory_equal(b.dtb.data, dtb, b.dtb.len);
+	assert_int_equal(b.cmdline.len, strlen(cmdline));
+	assert_memory_equal(b.cmdline.data, cmdline, b.cmdline.len);
+	assert_null(b.nested.data);
+	assert_null(b.nested.sha256);
+	assert_int_equal(b.nr_preserve, 2);
+	assert_int_equal(b.preserve[0].base, 0x48000000);
+	assert_int_equal(b.preserve[0].size, 0x100000);
+	assert_int_equal(b.preserve[1].base, 0x50000000);
+	assert_int_equal(b.preserve[1].size, 0x1000);
+	assert_int_equal(kreloc_bundle_mode(&b), KRELOC_MODE_CLASSIC);
+	assert_int_equal(kreloc_bundle_granule_shift(&b), 14);
+	assert_true(b.options & KRELOC_OPT_VERIFY);
+	assert_int_equal(kreloc_bundle_verify(&b), 0);
+
+	/* more bytes than total_size is fine */
+	{
+		uint8_t *big = calloc(1, res.len + 100);
+
+		assert_non_null(big);
+		memcpy(big, res.buf, res.len);
+		assert_int_equal(kreloc_bundle_parse(big, res.len + 100, &b), 0);
+		assert_int_equal(b.size, res.len);
+		free(big);
+	}
+}
+
+/* pack.h layout: fixed order, 64 KiB data alignment, cmdline 8, digests. */
+static void test_pack_layout(void **state)
+{
+	static const uint32_t order[] = { KRELOC_BUNDLE_IMAGE, KRELOC_BUNDLE_INITRD,
+		KRELOC_BUNDLE_DTB, KRELOC_BUNDLE_CMDLINE, KRELOC_BUNDLE_PRESERVE,
+		KRELOC_BUNDLE_PRESERVE };
+	uint64_t prev_end = KRELOC_BUNDLE_HEADER_SIZE + 6 * KRELOC_BUNDLE_ENTRY_SIZE;
+
+	(void)state;
+	assert_memory_equal(res.buf, "KRELBNDL", 8);
+	assert_int_equal(kreloc_le32(res.buf + 8), 1);
+	assert_int_equal(kreloc_le32(res.buf + 12), 64);
+	assert_int_equal(kreloc_le32(res.buf + 24), 6);
+	assert_int_equal(kreloc_le32(res.buf + 28), 80);
+	for (unsigned int i = 0; i < 6; i++) {
+		const uint8_t *e = ENTRY(res.buf, i);
+		uint64_t off = kreloc_le64(e + E_OFF), len = kreloc_le64(e + E_LEN);
+		uint8_t md[32];
+
+		assert_int_equal(kreloc_le32(e + E_TYPE), order[i]);
+		assert_int_equal(kreloc_le32(e + E_FLAGS), 0);
+		if (order[i] == KRELOC_BUNDLE_PRESERVE) {
+			assert_int_equal(off, 0);
+			assert_int_equal(len, 0);
+			continue;
+		}
+		assert_int_equal(kreloc_le64(e + E_ALIGN),
+				 order[i] == KRELOC_BUNDLE_CMDLINE ? 8 : 0x10000);
+		assert_int_equal(off % kreloc_le64(e + E_ALIGN), 0);
+		assert_true(off >= prev_end);
+		assert_true(off - prev_end < kreloc_le64(e + E_ALIGN));	/* tight packing */
+		prev_end = off + len;
+		kreloc_sha256(res.buf + off, len, md);
+		assert_memory_equal(md, e + E_SHA, 32);
+	}
+	assert_int_equal(prev_end, res.len);
+}
+
+static void test_pack_minimal_and_nested(void **state)
+{
+	struct kreloc_pack_input in;
+	struct kreloc_bundle b, nb;
+	uint8_t *inner;
+	size_t inner_len;
+
+	(void)state;
+	memset(&in, 0, sizeof(in));
+	in.image.data = image;
+	in.image.len = sizeof(image);
+	pack_ok(&in);
+	assert_int_equal(kreloc_le32(res.buf + 24), 1);
+	assert_int_equal(kreloc_bundle_parse(res.buf, res.len, &b), 0);
+	assert_null(b.initrd.sha256);
+	assert_null(b.cmdline.sha256);
+	assert_null(b.dtb.sha256);
+	assert_int_equal(b.nr_preserve, 0);
+	assert_int_equal(kreloc_bundle_mode(&b), KRELOC_MODE_MMU);	/* default */
+	assert_int_equal(kreloc_bundle_granule_shift(&b), 12);		/* default */
+	assert_int_equal(kreloc_bundle_verify(&b), 0);
+
+	/* that bundle nested in another, with an empty command line */
+	inner = res.buf;
+	inner_len = res.len;
+	res.buf = NULL;
+	in.nested.data = inner;
+	in.nested.len = inner_len;
+	in.cmdline.data = "";
+	in.cmdline.len = 0;
+	pack_ok(&in);
+	assert_int_equal(kreloc_bundle_parse(res.buf, res.len, &b), 0);
+	assert_int_equal(b.cmdline.len, 0);
+	assert_non_null(b.cmdline.sha256);
+	assert_int_equal(b.nested.len, inner_len);
+	assert_int_equal(kreloc_bundle_parse(b.nested.data, b.nested.len, &nb), 0);
+	assert_int_equal(nb.image.len, sizeof(image));
+	assert_int_equal(kreloc_bundle_verify(&b), 0);
+	free(inner);
+}
+
+static void test_mode_granule(void **state)
+{
+	static const unsigned int gshift[] = { 12, 12, 14, 16 };
+	struct kreloc_bundle b;
+
+	(void)state;
+	for (uint64_t m = 0; m <= 2; m++) {
+		for (uint64_t g = 0; g <= 3; g++) {
+			kreloc_put_le64(res.buf + 32, m | g << 4 | KRELOC_OPT_PLACE_HIGH);
+			assert_int_equal(kreloc_bundle_parse(res.buf, res.len, &b), 0);
+			assert_int_equal(kreloc_bundle_mode(&b), m == 2 ? KRELOC_MODE_CLASSIC :
+								 KRELOC_MODE_MMU);
+			assert_int_equal(kreloc_bundle_granule_shift(&b), gshift[g]);
+		}
+	}
+}
+
+/* ---- header ------------------------------------------------------------ */
+
+static void test_null(void **state)
+{
+	struct kreloc_bundle b;
+
+	(void)state;
+	assert_int_equal(kreloc_bundle_parse(NULL, res.len, &b), KRELOC_E_INVAL);
+	assert_int_equal(kreloc_bundle_parse(res.buf, res.len, NULL), KRELOC_E_INVAL);
+	assert_int_equal(kreloc_bundle_verify(NULL), KRELOC_E_INVAL);
+}
+
+static void test_truncated(void **state)
+{
+	struct kreloc_bundle b;
+
+	(void)state;
+	for (uint64_t len = 0; len < 64; len++)
+		assert_int_equal(kreloc_bundle_parse(res.buf, len, &b), KRELOC_E_BUNDLE_TRUNCATED);
+	for (uint64_t len = 64; len < 1000; len++)
+		assert_int_equal(kreloc_bundle_parse(res.buf, len, &b), KRELOC_E_BUNDLE_TRUNCATED);
+	assert_int_equal(kreloc_bundle_parse(res.buf, res.len - 1, &b), KRELOC_E_BUNDLE_TRUNCATED);
+	/* total_size larger than the buffer */
+	kreloc_put_le64(res.buf + 16, res.len + 1);
+	expect_parse(KRELOC_E_BUNDLE_TRUNCATED);
+	kreloc_put_le64(res.buf + 16, UINT64_MAX);
+	expect_parse(KRELOC_E_BUNDLE_TRUNCATED);
+}
+
+static void test_magic_version(void **state)
+{
+	(void)state;
+	for (int i = 0; i < 8; i++) {
+		res.buf[i] ^= 1;
+		expect_parse(KRELOC_E_BUNDLE_MAGIC);
+		res.buf[i] ^= 1;
+	}
+	kreloc_put_le32(res.buf + 8, 0);
+	expect_parse(KRELOC_E_BUNDLE_VERSION);
+	kreloc_put_le32(res.buf + 8, 2);
+	expect_parse(KRELOC_E_BUNDLE_VERSION);
+	kreloc_put_le32(res.buf + 8, 0x01000001);
+	expect_parse(KRELOC_E_BUNDLE_VERSION);
+}
+
+static void test_header_fields(void **state)
+{
+	static const uint64_t bad_opts[] = {
+		1ULL << 10, 1ULL << 63, 0x400 | 0x11,
+		3,			/* mode 3 */
+		0xf,			/* mode 15 */
+		4 << 4,			/* granule 4 */
+		0xf << 4,		/* granule 15 */
+	};
+
+	(void)state;
+	kreloc_put_le32(res.buf + 12, 63);
+	expect_parse(KRELOC_E_BUNDLE_HEADER);
+	kreloc_put_le32(res.buf + 12, 128);
+	expect_parse(KRELOC_E_BUNDLE_HEADER);
+	kreloc_put_le32(res.buf + 12, 64);
+	kreloc_put_le32(res.buf + 28, 81);
+	expect_parse(KRELOC_E_BUNDLE_HEADER);
+	kreloc_put_le32(res.buf + 28, 0);
+	expect_parse(KRELOC_E_BUNDLE_HEADER);
+	kreloc_put_le32(res.buf + 28, 80);
+	expect_parse(0);
+	for (int i = 40; i < 64; i++) {
+		res.buf[i] = 0x80;
+		expect_parse(KRELOC_E_BUNDLE_HEADER);
+		res.buf[i] = 0;
+	}
+	for (size_t i = 0; i < sizeof(bad_opts) / sizeof(bad_opts[0]); i++) {
+		kreloc_put_le64(res.buf + 32, bad_opts[i]);
+		expect_parse(KRELOC_E_BUNDLE_HEADER);
+	}
+	kreloc_put_le64(res.buf + 32, KRELOC_OPT_KNOWN & ~0xffULL);	/* every known flag */
+	expect_parse(0);
+}
+
+static void test_nr_entries(void **state)
+{
+	(void)state;
+	kreloc_put_le32(res.buf + 24, 0);
+	expect_parse(KRELOC_E_BUNDLE_ENTRY);
+	kreloc_put_le32(res.buf + 24, 17);
+	expect_parse(KRELOC_E_BUNDLE_ENTRY);
+	kreloc_put_le32(res.buf + 24, UINT32_MAX);
+	expect_parse(KRELOC_E_BUNDLE_ENTRY);
+	/* fewer entries than written: the dropped PRESERVE is simply not seen */
+	kreloc_put_le32(res.buf + 24, 5);
+	expect_parse(0);
+	/* total_size below header + table */
+	kreloc_put_le32(res.buf + 24, 6);
+	kreloc_put_le64(res.buf + 16, 64 + 6 * 80 - 1);
+	expect_parse(KRELOC_E_BUNDLE_HEADER);
+	kreloc_put_le64(res.buf + 16, 0);
+	expect_parse(KRELOC_E_BUNDLE_HEADER);
+}
+
+/* ---- entries ----------------------------------------------------------- */
+
+static void test_entry_type_flags(void **state)
+{
+	uint8_t *e;
+
+	(void)state;
+	e = entry(KRELOC_BUNDLE_INITRD);
+	kreloc_put_le32(e + E_TYPE, 0);
+	expect_parse(KRELOC_E_BUNDLE_ENTRY);
+	kreloc_put_le32(e + E_TYPE, 7);
+	expect_parse(KRELOC_E_BUNDLE_ENTRY);
+	kreloc_put_le32(e + E_TYPE, 0x80000002);
+	expect_parse(KRELOC_E_BUNDLE_ENTRY);
+	kreloc_put_le32(e + E_TYPE, KRELOC_BUNDLE_INITRD);
+	for (int bit = 0; bit < 32; bit += 7) {
+		kreloc_put_le32(e + E_FLAGS, 1U << bit);
+		expect_parse(KRELOC_E_BUNDLE_ENTRY);
+	}
+	kreloc_put_le32(e + E_FLAGS, 0);
+	/* data entries carry no addr/size */
+	kreloc_put_le64(e + E_ADDR, 0x1000);
+	expect_parse(KRELOC_E_BUNDLE_ENTRY);
+	kreloc_put_le64(e + E_ADDR, 0);
+	kreloc_put_le64(e + E_SIZE, 0x1000);
+	expect_parse(KRELOC_E_BUNDLE_ENTRY);
+	kreloc_put_le64(e + E_SIZE, 0);
+	/* empty non-cmdline entry */
+	kreloc_put_le64(e + E_LEN, 0);
+	expect_parse(KRELOC_E_BUNDLE_ENTRY);
+	e = entry(KRELOC_BUNDLE_IMAGE);
+	kreloc_put_le64(e + E_LEN, 0);
+	expect_parse(KRELOC_E_BUNDLE_ENTRY);
+}
+
+static void test_entry_range(void **state)
+{
+	uint8_t *e = entry(KRELOC_BUNDLE_INITRD);
+	uint64_t off = kreloc_le64(e + E_OFF), len = kreloc_le64(e + E_LEN);
+	uint64_t total = res.len;
+
+	(void)state;
+	/* align: zero, not a power of two, above 2 MiB */
+	kreloc_put_le64(e + E_ALIGN, 0);
+	expect_parse(KRELOC_E_BUNDLE_RANGE);
+	kreloc_put_le64(e + E_ALIGN, 0x3000);
+	expect_parse(KRELOC_E_BUNDLE_RANGE);
+	kreloc_put_le64(e + E_ALIGN, 4ULL << 20);
+	expect_parse(KRELOC_E_BUNDLE_RANGE);
+	kreloc_put_le64(e + E_ALIGN, 1ULL << 63);
+	expect_parse(KRELOC_E_BUNDLE_RANGE);
+	/* offset not a multiple of align */
+	kreloc_put_le64(e + E_ALIGN, 0x10000);
+	kreloc_put_le64(e + E_OFF, off + 8);
+	expect_parse(KRELOC_E_BUNDLE_RANGE);
+	/* smaller align accepts it (and the shifted data still lies inside) */
+	kreloc_put_le64(e + E_ALIGN, 8);
+	expect_parse(0);
+	kreloc_put_le64(e + E_ALIGN, 1);
+	expect_parse(0);
+	/* offset inside the header or the entry table */
+	kreloc_put_le64(e + E_OFF, 0);
+	expect_parse(KRELOC_E_BUNDLE_RANGE);
+	kreloc_put_le64(e + E_OFF, 64 + 6 * 80 - 1);
+	expect_parse(KRELOC_E_BUNDLE_RANGE);
+	kreloc_put_le64(e + E_ALIGN, 0x10000);
+	kreloc_put_le64(e + E_OFF, off);
+	expect_parse(0);
+	/* data past total_size */
+	kreloc_put_le64(e + E_LEN, total - off + 1);
+	expect_parse(KRELOC_E_BUNDLE_RANGE);
+	kreloc_put_le64(e + E_LEN, len);
+	kreloc_put_le64(e + E_OFF, KRELOC_ALIGN_UP(total, 0x10000));
+	expect_parse(KRELOC_E_BUNDLE_RANGE);
+	/* offset + length wraps around 2^64 */
+	kreloc_put_le64(e + E_OFF, off);
+	kreloc_put_le64(e + E_LEN, UINT64_MAX - off + 1);
+	expect_parse(KRELOC_E_BUNDLE_RANGE);
+	kreloc_put_le64(e + E_LEN, UINT64_MAX);
+	expect_parse(KRELOC_E_BUNDLE_RANGE);
+	kreloc_put_le64(e + E_OFF, 0xffffffffffff0000ULL);
+	kreloc_put_le64(e + E_LEN, 0x20000);
+	expect_parse(KRELOC_E_BUNDLE_RANGE);
+	/* the last data entry may end exactly at total_size */
+	kreloc_put_le64(e + E_OFF, off);
+	kreloc_put_le64(e + E_LEN, len);
+	expect_parse(0);
+}
+
+static void test_overlap(void **state)
+{
+	uint8_t *img = entry(KRELOC_BUNDLE_IMAGE);
+	uint8_t *ird = entry(KRELOC_BUNDLE_INITRD);
+	uint8_t *cmd = entry(KRELOC_BUNDLE_CMDLINE);
+	uint64_t ioff = kreloc_le64(img + E_OFF), ilen = kreloc_le64(img + E_LEN);
+	uint64_t roff = kreloc_le64(ird + E_OFF);
+
+	(void)state;
+	/* initrd on top of the image */
+	kreloc_put_le64(ird + E_OFF, ioff);
+	expect_parse(KRELOC_E_BUNDLE_OVERLAP);
+	/* image grown by one byte into the initrd */
+	kreloc_put_le64(ird + E_OFF, roff);
+	kreloc_put_le64(img + E_LEN, roff - ioff + 1);
+	expect_parse(KRELOC_E_BUNDLE_OVERLAP);
+	/* touching is fine */
+	kreloc_put_le64(img + E_LEN, roff - ioff);
+	expect_parse(0);
+	kreloc_put_le64(img + E_LEN, ilen);
+	/* cmdline inside the image */
+	kreloc_put_le64(cmd + E_OFF, ioff + 64);
+	expect_parse(KRELOC_E_BUNDLE_OVERLAP);
+	/* an empty cmdline overlaps nothing */
+	kreloc_put_le64(cmd + E_LEN, 0);
+	expect_parse(0);
+}
+
+static void test_duplicate_missing(void **state)
+{
+	static const uint32_t single[] = { KRELOC_BUNDLE_IMAGE, KRELOC_BUNDLE_CMDLINE,
+					   KRELOC_BUNDLE_DTB };
+	uint8_t *ird = entry(KRELOC_BUNDLE_INITRD);
+	uint8_t *img = entry(KRELOC_BUNDLE_IMAGE);
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(single) / sizeof(single[0]); i++) {
+		kreloc_put_le32(ird + E_TYPE, single[i]);
+		expect_parse(KRELOC_E_BUNDLE_MISSING);
+	}
+	kreloc_put_le32(ird + E_TYPE, KRELOC_BUNDLE_INITRD);
+	/* no IMAGE at all: turn it into the (absent) NESTED entry */
+	kreloc_put_le32(img + E_TYPE, KRELOC_BUNDLE_NESTED);
+	expect_parse(KRELOC_E_BUNDLE_MISSING);
+	/* two initrds: the image becomes a second initrd */
+	kreloc_put_le32(img + E_TYPE, KRELOC_BUNDLE_INITRD);
+	expect_parse(KRELOC_E_BUNDLE_MISSING);
+}
+
+static void test_cmdline(void **state)
+{
+	struct kreloc_pack_input in;
+	uint8_t *e, *big;
+	uint64_t off;
+	char *line;
+
+	(void)state;
+	/* a NUL anywhere in the command line */
+	e = entry(KRELOC_BUNDLE_CMDLINE);
+	off = kreloc_le64(e + E_OFF);
+	for (size_t i = 0; i < strlen(cmdline); i += 9) {
+		res.buf[off + i] = 0;
+		expect_parse(KRELOC_E_BUNDLE_CMDLINE);
+		res.buf[off + i] = (uint8_t)cmdline[i];
+	}
+	expect_parse(0);
+
+	/* KRELOC_CMDLINE_MAX bytes pass; one more is refused */
+	line = malloc(KRELOC_CMDLINE_MAX + 1);
+	assert_non_null(line);
+	memset(line, 'x', KRELOC_CMDLINE_MAX + 1);
+	memset(&in, 0, sizeof(in));
+	in.image.data = image;
+	in.image.len = sizeof(image);
+	in.cmdline.data = line;
+	in.cmdline.len = KRELOC_CMDLINE_MAX;
+	pack_ok(&in);
+	expect_parse(0);
+	/* grow the (last) cmdline entry by one byte in place */
+	big = realloc(res.buf, res.len + 1);
+	assert_non_null(big);
+	res.buf = big;
+	res.buf[res.len] = 'x';
+	res.len++;
+	kreloc_put_le64(res.buf + 16, res.len);
+	e = entry(KRELOC_BUNDLE_CMDLINE);
+	kreloc_put_le64(e + E_LEN, KRELOC_CMDLINE_MAX + 1);
+	expect_parse(KRELOC_E_BUNDLE_CMDLINE);
+	free(line);
+}
+
+static void test_preserve(void **state)
+{
+	uint8_t *e = ENTRY(res.buf, 4);		/* first PRESERVE */
+
+	(void)state;
+	assert_int_equal(kreloc_le32(e), KRELOC_BUNDLE_PRESERVE);
+	/* misaligned base, misaligned size, empty */
+	kreloc_put_le64(e + E_ADDR, 0x48000800);
+	expect_parse(KRELOC_E_BUNDLE_RANGE);
+	kreloc_put_le64(e + E_ADDR, 0x48000000);
+	kreloc_put_le64(e + E_SIZE, 0x100001);
+	expect_parse(KRELOC_E_BUNDLE_RANGE);
+	kreloc_put_le64(e + E_SIZE, 0);
+	expect_parse(KRELOC_E_BUNDLE_RANGE);
+	/* wrapping */
+	kreloc_put_le64(e + E_ADDR, 0xfffffffffff00000ULL);
+	kreloc_put_le64(e + E_SIZE, 0x200000);
+	expect_parse(KRELOC_E_OVERFLOW);
+	/* ending exactly at 2^64 is a wrap too (end not representable) */
+	kreloc_put_le64(e + E_SIZE, 0x100000);
+	expect_parse(KRELOC_E_OVERFLOW);
+	kreloc_put_le64(e + E_SIZE, 0xff000);
+	expect_parse(0);
+	/* PRESERVE carries no data */
+	kreloc_put_le64(e + E_OFF, 0x10000);
+	expect_parse(KRELOC_E_BUNDLE_ENTRY);
+	kreloc_put_le64(e + E_OFF, 0);
+	kreloc_put_le64(e + E_LEN, 1);
+	expect_parse(KRELOC_E_BUNDLE_ENTRY);
+	kreloc_put_le64(e + E_LEN, 0);
+	kreloc_put_le64(e + E_ALIGN, 0x1000);
+	expect_parse(KRELOC_E_BUNDLE_ENTRY);
+	kreloc_put_le64(e + E_ALIGN, 0);
+	e[E_SHA + 31] = 1;
+	expect_parse(KRELOC_E_BUNDLE_ENTRY);
+	e[E_SHA + 31] = 0;
+	expect_parse(0);
+}
+
+static void test_too_many_preserve(void **state)
+{
+	struct kreloc_pack_input in;
+	uint8_t *e;
+
+	(void)state;
+	full_input(&in);
+	in.dtb.data = NULL;
+	in.cmdline.data = NULL;
+	for (unsigned int i = 0; i < KRELOC_BUNDLE_MAX_PRESERVE; i++) {
+		in.preserve[i].base = 0x100000000ULL * (i + 1);
+		in.preserve[i].size = 0x1000;
+	}
+	in.nr_preserve = KRELOC_BUNDLE_MAX_PRESERVE;
+	pack_ok(&in);
+	expect_parse(0);
+	/* the initrd entry becomes a ninth PRESERVE */
+	e = entry(KRELOC_BUNDLE_INITRD);
+	memset(e, 0, KRELOC_BUNDLE_ENTRY_SIZE);
+	kreloc_put_le32(e + E_TYPE, KRELOC_BUNDLE_PRESERVE);
+	kreloc_put_le64(e + E_ADDR, 0x1000);
+	kreloc_put_le64(e + E_SIZE, 0x1000);
+	expect_parse(KRELOC_E_BUNDLE_ENTRY);
+}
+
+static void test_checksum(void **state)
+{
+	static const uint32_t types[] = { KRELOC_BUNDLE_IMAGE, KRELOC_BUNDLE_INITRD,
+					  KRELOC_BUNDLE_DTB, KRELOC_BUNDLE_CMDLINE };
+	struct kreloc_bundle b;
+
+	(void)state;
+	for (size_t t = 0; t < sizeof(types) / sizeof(types[0]); t++) {
+		uint8_t *e = entry(types[t]);
+		uint64_t off = kreloc_le64(e + E_OFF), len = kreloc_le64(e + E_LEN);
+		uint64_t where[3] = { off, off + len / 2, off + len - 1 };
+
+		for (int w = 0; w < 3; w++) {
+			res.buf[where[w]] ^= 0x01;
+			/* parse does not hash: still accepted */
+			assert_int_equal(kreloc_bundle_parse(res.buf, res.len, &b), 0);
+			assert_int_equal(kreloc_bundle_verify(&b), KRELOC_E_BUNDLE_CHECKSUM);
+			res.buf[where[w]] ^= 0x01;
+			assert_int_equal(kreloc_bundle_verify(&b), 0);
+		}
+		/* a wrong digest in the table */
+		e[E_SHA] ^= 0x80;
+		assert_int_equal(kreloc_bundle_parse(res.buf, res.len, &b), 0);
+		assert_int_equal(kreloc_bundle_verify(&b), KRELOC_E_BUNDLE_CHECKSUM);
+		e[E_SHA] ^= 0x80;
+	}
+	/* padding between entries is not covered by any digest */
+	{
+		uint8_t *e = entry(KRELOC_BUNDLE_IMAGE);
+		uint64_t end = kreloc_le64(e + E_OFF) + kreloc_le64(e + E_LEN);
+
+		res.buf[end] ^= 0xff;
+		assert_int_equal(kreloc_bundle_parse(res.buf, res.len, &b), 0);
+		assert_int_equal(kreloc_bundle_verify(&b), 0);
+	}
+}
+
+/* Random corruption of header and table never crashes and never half-fills @out. */
+static void test_random_corruption(void **state)
+{
+	unsigned int seed = 99;
+	uint8_t *copy = malloc(res.len);
+	size_t head = 64 + 6 * 80;
+
+	(void)state;
+	assert_non_null(copy);
+	memcpy(copy, res.buf, res.len);
+	for (int iter = 0; iter < 20000; iter++) {
+		struct kreloc_bundle b;
+		int n = 1 + rand_r(&seed) % 4, err;
+
+		for (int k = 0; k < n; k++)
+			res.buf[rand_r(&seed) % head] ^= (uint8_t)(1 + rand_r(&seed) % 255);
+		memset(&b, 0, sizeof(b));
+		err = kreloc_bundle_parse(res.buf, res.len, &b);
+		if (err == 0) {
+			assert_non_null(b.image.data);
+			assert_true(b.image.data >= res.buf &&
+				    b.image.data + b.image.len <= res.buf + res.len);
+			(void)kreloc_bundle_verify(&b);
+		} else {
+			assert_true(err < 0);
+			assert_null(b.base);
+		}
+		memcpy(res.buf, copy, head);
+	}
+	free(copy);
+}
+
+/* ---- pack refusals --------------------------------------------------- */
+
+static void expect_pack_at(const struct kreloc_pack_input *in, int want, const char *culprit,
+			   int line)
+{
+	int err;
+
+	free(res.buf);
+	memset(&res, 0, sizeof(res));
+	err = kreloc_pack(in, &res);
+	if (err != want)
+		fail_msg("line %d: kreloc_pack gave %d, want %d", line, err, want);
+	assert_null(res.buf);
+	assert_int_equal(res.len, 0);
+	assert_non_null(res.culprit);
+	assert_string_equal(res.culprit, culprit);
+}
+
+#define expect_pack(in, want, culprit) expect_pack_at(in, want, culprit, __LINE__)
+
+static void test_pack_refusals(void **state)
+{
+	struct kreloc_pack_input in;
+	struct kreloc_pack_result r2;
+	uint8_t badimg[64], bigdtb[8192], *huge;
+	uint8_t *nested;
+	size_t nested_len;
+
+	(void)state;
+	assert_int_equal(kreloc_pack(NULL, NULL), KRELOC_E_INVAL);
+	assert_int_equal(kreloc_pack(NULL, &r2), KRELOC_E_INVAL);
+	assert_null(r2.buf);
+
+	full_input(&in);
+	in.image.data = NULL;
+	expect_pack(&in, KRELOC_E_INVAL, "image");
+
+	memcpy(badimg, image, 64);
+	badimg[56] = 'X';
+	full_input(&in);
+	in.image.data = badimg;
+	in.image.len = 64;
+	expect_pack(&in, KRELOC_E_IMAGE_MAGIC, "image");
+	full_input(&in);
+	in.image.len = 63;
+	expect_pack(&in, KRELOC_E_IMAGE_TRUNCATED, "image");
+	full_input(&in);
+	in.image.len = sizeof(image);
+	kreloc_put_le64(image + 16, 100);		/* image_size < file */
+	expect_pack(&in, KRELOC_E_IMAGE_SIZE, "image");
+	kreloc_put_le64(image + 16, 0x20000);
+
+	full_input(&in);
+	in.initrd.len = 0;
+	expect_pack(&in, KRELOC_E_INVAL, "initrd");
+
+	full_input(&in);
+	in.dtb.len = 0;
+	expect_pack(&in, KRELOC_E_INVAL, "dtb");
+	full_input(&in);
+	in.dtb.data = image;				/* not a device tree */
+	in.dtb.len = 4096;
+	expect_pack(&in, KRELOC_E_FDT, "dtb");
+	full_input(&in);
+	in.dtb.len = 10;				/* truncated device tree */
+	expect_pack(&in, KRELOC_E_FDT, "dtb");
+	huge = calloc(1, KRELOC_BUNDLE_MAX_ALIGN + 1);
+	assert_non_null(huge);
+	full_input(&in);
+	in.dtb.data = huge;
+	in.dtb.len = (2U << 20) + 1;
+	expect_pack(&in, KRELOC_E_FDT_TOO_LARGE, "dtb");
+	free(huge);
+	assert_int_equal(fdt_create_empty_tree(bigdtb, sizeof(bigdtb)), 0);
+	full_input(&in);
+	in.dtb.data = bigdtb;
+	in.dtb.len = sizeof(bigdtb);		/* buffer larger than totalsize: fine */
+	pack_ok(&in);
+
+	full_input(&in);
+	in.cmdline.data = "a\0b";
+	in.cmdline.len = 3;
+	expect_pack(&in, KRELOC_E_BUNDLE_CMDLINE, "cmdline");
+	{
+		char *line = malloc(KRELOC_CMDLINE_MAX + 1);
+
+		assert_non_null(line);
+		memset(line, 'y', KRELOC_CMDLINE_MAX + 1);
+		in.cmdline.data = line;
+		in.cmdline.len = KRELOC_CMDLINE_MAX + 1;
+		expect_pack(&in, KRELOC_E_BUNDLE_CMDLINE, "cmdline");
+		free(line);
+	}
+
+	full_input(&in);
+	in.options = 1ULL << 10;
+	expect_pack(&in, KRELOC_E_BUNDLE_HEADER, "options");
+	in.options = 3;
+	expect_pack(&in, KRELOC_E_BUNDLE_HEADER, "options");
+	in.options = 4 << 4;
+	expect_pack(&in, KRELOC_E_BUNDLE_HEADER, "options");
+
+	full_input(&in);
+	in.preserve[1].base = 0x50000800;
+	expect_pack(&in, KRELOC_E_BUNDLE_RANGE, "preserve");
+	full_input(&in);
+	in.preserve[1].size = 0x800;
+	expect_pack(&in, KRELOC_E_BUNDLE_RANGE, "preserve");
+	full_input(&in);
+	in.preserve[1].size = 0;
+	expect_pack(&in, KRELOC_E_BUNDLE_RANGE, "preserve");
+	full_input(&in);
+	in.preserve[1].base = 0xfffffffffffff000ULL;
+	in.preserve[1].size = 0x2000;
+	expect_pack(&in, KRELOC_E_OVERFLOW, "preserve");
+	full_input(&in);
+	in.nr_preserve = KRELOC_BUNDLE_MAX_PRESERVE + 1;
+	expect_pack(&in, KRELOC_E_BUNDLE_ENTRY, "preserve");
+
+	/* nested: not a bundle, then a bundle with a bad digest */
+	full_input(&in);
+	in.nested.data = image;
+	in.nested.len = sizeof(image);
+	expect_pack(&in, KRELOC_E_BUNDLE_MAGIC, "nested");
+	in.nested.len = 0;
+	expect_pack(&in, KRELOC_E_INVAL, "nested");
+	full_input(&in);
+	pack_ok(&in);
+	nested = res.buf;
+	nested_len = res.len;
+	res.buf = NULL;
+	nested[nested_len - 1] ^= 1;			/* last cmdline byte */
+	in.nested.data = nested;
+	in.nested.len = nested_len;
+	expect_pack(&in, KRELOC_E_BUNDLE_CHECKSUM, "nested");
+	nested[nested_len - 1] ^= 1;
+	pack_ok(&in);
+	free(nested);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_valid, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pack_layout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pack_minimal_and_nested, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mode_granule, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_null, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_truncated, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_magic_version, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_header_fields, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nr_entries, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_entry_type_flags, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_entry_range, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_overlap, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_duplicate_missing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cmdline, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_preserve, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_too_many_preserve, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_checksum, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_random_corruption, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pack_refusals, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

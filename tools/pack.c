@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: MIT
+/*
+ * pack.c - build a kreloc payload bundle in memory (host only; see pack.h).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <libfdt.h>
+
+#include <kreloc/bundle.h>
+#include <kreloc/error.h>
+#include <kreloc/image.h>
+#include <kreloc/place.h>
+#include <kreloc/sha256.h>
+
+#include "pack.h"
+
+/* One planned entry: where its bytes come from and where they go. */
+struct pack_item {
+	uint32_t type;
+	const struct kreloc_pack_blob *blob;	/* NULL for PRESERVE */
+	const struct kreloc_range *range;	/* PRESERVE only */
+	uint64_t align;
+	uint64_t offset;
+};
+
+static int fail(struct kreloc_pack_result *res, const char *culprit, int err)
+{
+	free(res->buf);
+	res->buf = NULL;
+	res->len = 0;
+	res->culprit = culprit;
+	return err;
+}
+
+static int check_options(uint64_t opt)
+{
+	uint64_t mode = (opt & KRELOC_OPT_MODE_MASK) >> KRELOC_OPT_MODE_SHIFT;
+	uint64_t gran = (opt & KRELOC_OPT_GRANULE_MASK) >> KRELOC_OPT_GRANULE_SHIFT;
+
+	if ((opt & ~KRELOC_OPT_KNOWN) || mode > KRELOC_MODE_CLASSIC || gran > KRELOC_GRANULE_64K)
+		return KRELOC_E_BUNDLE_HEADER;
+	return 0;
+}
+
+static int check_cmdline(const struct kreloc_pack_blob *c)
+{
+	if (c->len > KRELOC_CMDLINE_MAX)
+		return KRELOC_E_BUNDLE_CMDLINE;
+	if (c->len && memchr(c->data, 0, c->len))
+		return KRELOC_E_BUNDLE_CMDLINE;
+	return 0;
+}
+
+static int check_preserve(const struct kreloc_pack_input *in)
+{
+	if (in->nr_preserve > KRELOC_BUNDLE_MAX_PRESERVE)
+		return KRELOC_E_BUNDLE_ENTRY;
+	for (unsigned int i = 0; i < in->nr_preserve; i++) {
+		const struct kreloc_range *r = &in->preserve[i];
+
+		if (r->size == 0 || !KRELOC_ALIGNED(r->base, KRELOC_SZ_4K) ||
+		    !KRELOC_ALIGNED(r->size, KRELOC_SZ_4K))
+			return KRELOC_E_BUNDLE_RANGE;
+		if (r->base + r->size < r->base)
+			return KRELOC_E_OVERFLOW;
+	}
+	return 0;
+}
+
+/* Validate every input, naming the one at fault. */
+static int check_inputs(const struct kreloc_pack_input *in, const char **culprit)
+{
+	struct kreloc_image_info info;
+	struct kreloc_bundle nb;
+	int err;
+
+	*culprit = "image";
+	if (!in->image.data)
+		return KRELOC_E_INVAL;
+	err = kreloc_image_parse(in->image.data, in->image.len, &info);
+	if (err)
+		return err;
+
+	*culprit = "initrd";
+	if (in->initrd.data && in->initrd.len == 0)
+		return KRELOC_E_INVAL;
+
+	*culprit = "dtb";
+	if (in->dtb.data) {
+		if (in->dtb.len == 0)
+			return KRELOC_E_INVAL;
+		if (in->dtb.len > KRELOC_FDT_MAX_SIZE)
+			return KRELOC_E_FDT_TOO_LARGE;
+		if (fdt_check_full(in->dtb.data, in->dtb.len) != 0)
+			return KRELOC_E_FDT;
+	}
+
+	*culprit = "cmdline";
+	if (in->cmdline.data) {
+		err = check_cmdline(&in->cmdline);
+		if (err)
+			return err;
+	}
+
+	*culprit = "nested";
+	if (in->nested.data) {
+		if (in->nested.len == 0)
+			return KRELOC_E_INVAL;
+		err = kreloc_bundle_parse(in->nested.data, in->nested.len, &nb);
+		if (!err)
+			err = kreloc_bundle_verify(&nb);
+		if (err)
+			return err;
+	}
+
+	*culprit = "options";
+	err = check_options(in->options);
+	if (err)
+		return err;
+
+	*culprit = "preserve";
+	return check_preserve(in);
+}
+
+static void add_data(struct pack_item *items, unsigned int *nr, uint32_t type,
+		     const struct kreloc_pack_blob *blob, uint64_t align)
+{
+	if (!blob->data)
+		return;
+	items[*nr].type = type;
+	items[*nr].blob = blob;
+	items[*nr].range = NULL;
+	items[*nr].align = align;
+	items[*nr].offset = 0;
+	(*nr)++;
+}
+
+int kreloc_pack(const struct kreloc_pack_input *in, struct kreloc_pack_result *res)
+{
+	struct pack_item items[KRELOC_BUNDLE_MAX_ENTRIES];
+	struct kreloc_bundle check;
+	unsigned int nr = 0, i;
+	uint64_t pos;
+	const char *culprit;
+	uint8_t *buf;
+	int err;
+
+	if (!res)
+		return KRELOC_E_INVAL;
+	res->buf = NULL;
+	res->len = 0;
+	res->culprit = NULL;
+	if (!in)
+		return fail(res, "image", KRELOC_E_INVAL);
+	err = check_inputs(in, &culprit);
+	if (err)
+		return fail(res, culprit, err);
+
+	add_data(items, &nr, KRELOC_BUNDLE_IMAGE, &in->image, KRELOC_PACK_DATA_ALIGN);
+	add_data(items, &nr, KRELOC_BUNDLE_INITRD, &in->initrd, KRELOC_PACK_DATA_ALIGN);
+	add_data(items, &nr, KRELOC_BUNDLE_DTB, &in->dtb, KRELOC_PACK_DATA_ALIGN);
+	add_data(items, &nr, KRELOC_BUNDLE_CMDLINE, &in->cmdline, KRELOC_PACK_CMDLINE_ALIGN);
+	add_data(items, &nr, KRELOC_BUNDLE_NESTED, &in->nested, KRELOC_PACK_DATA_ALIGN);
+	for (i = 0; i < in->nr_preserve; i++) {
+		items[nr].type = KRELOC_BUNDLE_PRESERVE;
+		items[nr].blob = NULL;
+		items[nr].range = &in->preserve[i];
+		items[nr].align = 0;
+		items[nr].offset = 0;
+		nr++;
+	}
+
+	/* Lay the data out after the table, checking every sum for overflow. */
+	pos = KRELOC_BUNDLE_HEADER_SIZE + (uint64_t)nr * KRELOC_BUNDLE_ENTRY_SIZE;
+	for (i = 0; i < nr; i++) {
+		uint64_t start;
+
+		if (!items[i].blob)
+			continue;
+		start = KRELOC_ALIGN_UP(pos, items[i].align);
+		if (start < pos || start + items[i].blob->len < start)
+			return fail(res, "bundle", KRELOC_E_NOMEM);
+		items[i].offset = start;
+		pos = start + items[i].blob->len;
+	}
+	if (pos > SIZE_MAX)
+		return fail(res, "bundle", KRELOC_E_NOMEM);
+
+	buf = calloc(1, (size_t)pos);
+	if (!buf)
+		return fail(res, "bundle", KRELOC_E_NOMEM);
+	res->buf = buf;
+	res->len = (size_t)pos;
+
+	memcpy(buf, KRELOC_BUNDLE_MAGIC, 8);
+	kreloc_put_le32(buf + 8, KRELOC_BUNDLE_VERSION);
+	kreloc_put_le32(buf + 12, KRELOC_BUNDLE_HEADER_SIZE);
+	kreloc_put_le64(buf + 16, pos);
+	kreloc_put_le32(buf + 24, nr);
+	kreloc_put_le32(buf + 28, KRELOC_BUNDLE_ENTRY_SIZE);
+	kreloc_put_le64(buf + 32, in->options);
+
+	for (i = 0; i < nr; i++) {
+		uint8_t *e = buf + KRELOC_BUNDLE_HEADER_SIZE + (size_t)i * KRELOC_BUNDLE_ENTRY_SIZE;
+		const struct pack_item *it = &items[i];
+
+		kreloc_put_le32(e + 0, it->type);
+		if (it->blob) {
+			kreloc_put_le64(e + 8, it->offset);
+			kreloc_put_le64(e + 16, it->blob->len);
+			kreloc_put_le64(e + 24, it->align);
+			if (it->blob->len)
+				memcpy(buf + it->offset, it->blob->data, it->blob->len);
+			kreloc_sha256(buf + it->offset, it->blob->len, e + 48);
+		} else {
+			kreloc_put_le64(e + 32, it->range->base);
+			kreloc_put_le64(e + 40, it->range->size);
+		}
+	}
+
+	/* The shim's own checks, on the very bytes we are about to hand out. */
+	err = kreloc_bundle_parse(buf, pos, &check);
+	if (!err)
+		err = kreloc_bundle_verify(&check);
+	if (err)
+		return fail(res, "bundle", err);
+	return 0;
+}
