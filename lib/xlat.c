@@ -120,9 +120,10 @@ static enum xlat_kind xlat_decide(const struct xlat_ctx *c, unsigned int level, 
 	unsigned int a = eff_attr(c, va, &next);
 
 	if (!a) {
-		/* Unmapped at va: find where the mapping starts again. */
-		while (next != NO_BOUNDARY && !eff_attr(c, next, &cur))
-			next = cur;
+		/*
+		 * Unmapped at va, so no region contains va and the next edge
+		 * above it is a region's base: the mapping resumes there.
+		 */
 		if (next >= end) {
 			*skip = next;
 			return XLAT_INVALID;

@@ -13,6 +13,10 @@ benchmarks.  The lines it understands (anywhere in a line, first one wins):
   kreloc-init: cntvct=N cntfrq=F       counter at init (first thing it does)
   kreloc-init: release=R               uname -r
   kreloc-init: cmdline=C               /proc/cmdline
+  kreloc-init: relocate-counters=HEX   the trampoline's mailbox: three
+                                       (counter, instructions) pairs of
+                                       big-endian u64 at entry, after the
+                                       copy and at the jump (asm/reloc_args.h)
 
 Command line:
 
@@ -37,6 +41,8 @@ INIT_MARKER = "KRELOC-INIT-MARKER"
 
 _ERROR_RE = re.compile(r"kreloc-shim-error: (E_[A-Z0-9_]+)(?::\s*(.*))?$")
 _CNT_RE = re.compile(r"kreloc-init: cntvct=(\d+) cntfrq=(\d+)")
+_MAILBOX_RE = re.compile(r"kreloc-init: relocate-counters=([0-9a-f]{96})\b")
+MIB = 1 << 20
 
 
 def _after(line, prefix):
@@ -59,6 +65,7 @@ def parse_console(text):
         "shim_error_name": None, "shim_progress": 0, "booting_linux": False,
         "init_marker": False, "release": None, "cmdline": None,
         "cntvct": None, "cntfrq": None, "after_error": False,
+        "mailbox": None,
     }
     for line in text.splitlines():
         line = line.rstrip("\r")
@@ -93,10 +100,45 @@ def parse_console(text):
         rest = _after(line, "kreloc-init: release=")
         if rest is not None and r["release"] is None:
             r["release"] = rest.strip()
+        m = _MAILBOX_RE.search(line)
+        if m and r["mailbox"] is None:
+            raw = bytes.fromhex(m.group(1))
+            r["mailbox"] = [int.from_bytes(raw[i:i + 8], "big") for i in range(0, 48, 8)]
         rest = _after(line, "kreloc-init: cmdline=")
         if rest is not None and r["cmdline"] is None:
             r["cmdline"] = rest.strip()
     return r
+
+
+def add_phases(rep, parsed):
+    """Complete the shim's per-phase figures with those only the booted
+    system can tell: relocate (trampoline entry to last copy), handoff (last
+    copy to the jump) from the mailbox, and boot (jump to init's counter).
+    Instruction counts come from the PMU (exact under -icount); its event
+    counter is 32 bits wide, so differences are taken modulo 2^32.
+    """
+    mb = parsed["mailbox"]
+    ticks = rep.setdefault("ticks", {})
+    insts = rep.get("instructions")
+    if mb is None:
+        return
+    (t0, i0, t1, i1, t2, i2) = mb
+    ticks["relocate"] = t1 - t0
+    ticks["handoff"] = t2 - t1
+    if parsed["cntvct"] is not None:
+        ticks["boot"] = parsed["cntvct"] - t2
+    if isinstance(insts, dict):
+        insts["relocate"] = (i1 - i0) % (1 << 32)
+        insts["handoff"] = (i2 - i1) % (1 << 32)
+        copied = rep.get("bytes_copied_mmu_on", 0) + rep.get("bytes_copied_mmu_off", 0)
+        if copied:
+            rep["relocate_instructions_per_mib"] = round(insts["relocate"] * MIB / copied)
+        plain = insts.get("plain_copy")
+        plain_bytes = rep.get("plain_copy_bytes")
+        if plain and plain_bytes and copied:
+            rep["plain_copy_instructions_per_mib"] = round(plain * MIB / plain_bytes)
+            rep["relocate_vs_plain_copy"] = round(
+                rep["relocate_instructions_per_mib"] / rep["plain_copy_instructions_per_mib"], 3)
 
 
 def build_report(parsed, packed_cmdline, el_requested, require_shim=True, extra=None):
@@ -113,6 +155,8 @@ def build_report(parsed, packed_cmdline, el_requested, require_shim=True, extra=
     rep["init_cntvct"] = parsed["cntvct"]
     rep["init_cntfrq"] = parsed["cntfrq"]
     rep["el_requested"] = el_requested
+    if parsed["shim_report"] is not None:
+        add_phases(rep, parsed)
     if extra:
         rep.update(extra)
     want = (packed_cmdline or "").strip()

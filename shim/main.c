@@ -56,7 +56,7 @@ struct shim_state {
 	struct kreloc_list_stats list;
 	uint64_t control;		/* the trampoline's control page */
 	uint64_t tramp_entry;
-	struct pmu_sample t_start, t_staged;
+	struct pmu_sample t_start, t_planned, t_staged, t_prepared;
 };
 
 static struct shim_state st;
@@ -372,7 +372,8 @@ static void prepare_handoff(void)
 	args.mailbox = st.mailbox;
 	args.flags = pmu_has_instructions() ? 1ULL << RELOC_FLAG_PMU_BIT : 0;
 	st.control = control;
-	st.tramp_entry = kreloc_reloc_install(control, &args, kind);
+	kreloc_reloc_install(control, &args);
+	st.tramp_entry = kreloc_reloc_entry(control, kind);
 }
 
 static const char *mode_name(unsigned int mode)
@@ -380,14 +381,28 @@ static const char *mode_name(unsigned int mode)
 	return mode == KRELOC_MODE_CLASSIC ? "classic" : "mmu";
 }
 
+/* "name":{"plan":..,"stage":..,"prepare":..} for one clock; report.py adds the rest. */
+static void report_phases(const char *name, bool inst)
+{
+	const struct pmu_sample *t[] = { &st.t_start, &st.t_planned, &st.t_staged, &st.t_prepared };
+	const char *phase[] = { "plan", "stage", "prepare" };
+
+	shim_printf("\"%s\":{", name);
+	for (unsigned int i = 0; i < 3; i++) {
+		struct pmu_sample d;
+
+		pmu_delta(t[i], t[i + 1], &d);
+		shim_printf("%s\"%s\":%lu", i ? "," : "", phase[i], inst ? d.inst : d.ticks);
+	}
+	shim_printf("}");
+}
+
 static void report(void)
 {
 	const struct kreloc_bundle *b = &st.bundle;
-	struct pmu_sample stage_d;
 	uint64_t copied = st.list.copies * KRELOC_PAGE_SIZE;
 	bool mmu = st.mode == KRELOC_MODE_MMU;
 
-	pmu_delta(&st.t_start, &st.t_staged, &stage_d);
 	shim_printf("kreloc-shim-report: {\"shim_version\":\"%s\",\"entry_el\":%u,"
 		    "\"mode\":\"%s\",\"payload_bytes\":{\"kernel\":%lu,\"initrd\":%lu,\"dtb\":%lu},"
 		    "\"kernel_load\":\"0x%lx\",\"initrd_base\":\"0x%lx\",\"dtb_base\":\"0x%lx\","
@@ -404,10 +419,16 @@ static void report(void)
 	if (mmu)
 		shim_printf("\"granule\":\"%uk\",\"table_pages\":%u,\"va_bits\":%u,",
 			    1U << (st.granule_shift - 10), st.xlat.table_pages, st.xlat.va_bits);
-	shim_printf("\"control_page\":\"0x%lx\",\"mailbox\":\"0x%lx\","
-		    "\"stage_ticks\":%lu,\"stage_instructions\":%lu,\"pmu_instructions\":%s}\n",
-		    st.control, st.mailbox, stage_d.ticks, stage_d.inst,
-		    pmu_has_instructions() ? "true" : "false");
+	shim_printf("\"control_page\":\"0x%lx\",\"mailbox\":\"0x%lx\",",
+		    st.control, st.mailbox);
+	report_phases("ticks", false);
+	if (pmu_has_instructions()) {
+		shim_printf(",");
+		report_phases("instructions", true);
+	} else {
+		shim_printf(",\"instructions\":null");
+	}
+	shim_printf("}\n");
 }
 
 void shim_main(void *fdt, uint64_t el, uint64_t base)
@@ -425,12 +446,14 @@ void shim_main(void *fdt, uint64_t el, uint64_t base)
 	parse_payload();
 	build_fdt();
 	make_segments();
+	pmu_sample(&st.t_planned);
 	shim_printf("kreloc: %s mode; kernel 0x%lx (%lu bytes), initrd 0x%lx (%lu bytes), dtb 0x%lx\n",
 		    mode_name(st.mode), st.place.kernel_load, st.bundle.image.len,
 		    st.place.initrd.base, st.bundle.initrd.len, st.place.dtb.base);
 	stage();
-	prepare_handoff();
 	pmu_sample(&st.t_staged);
+	prepare_handoff();
+	pmu_sample(&st.t_prepared);
 	report();
 	/* Point of no return: nothing below can fail or be refused. */
 	kreloc_reloc_enter(st.tramp_entry, st.control + KRELOC_RELOC_ARGS_AT);

@@ -45,7 +45,8 @@ SECTIONS
 		__rela_end = .;
 	}
 	.dynamic : { *(.dynamic) }
-	. = ALIGN(4096);
+	/* Pad the file to a page so BSS starts exactly where the file ends. */
+	.pad : { BYTE(0); . = ALIGN(4096); }
 	_file_end = .;
 	.bss (NOLOAD) : {
 		__bss_start = .;

@@ -65,17 +65,20 @@ static uint64_t rand_below(struct kreloc_sim *sim, uint64_t n)
 	return n ? kreloc_sim_rand(&sim->rng) % n : 0;
 }
 
+/* Byte @a of never-written memory comes from a mix of its 8-byte word's address. */
 void kreloc_sim_pattern(uint64_t pa, void *buf, uint64_t len)
 {
 	uint8_t *out = buf;
+	uint64_t i = 0;
 
-	for (uint64_t i = 0; i < len; i++) {
+	while (i < len) {
 		uint64_t a = pa + i;
 		uint64_t w = a >> 3;
-		/* splitmix of the word address; never all zero in practice */
+		/* no zero bytes, so a page of pattern never passes for zeros */
 		uint64_t v = kreloc_sim_rand(&w) | 0x0101010101010101ULL;
 
-		out[i] = (uint8_t)(v >> ((a & 7) * 8));
+		for (unsigned int b = (unsigned int)(a & 7); b < 8 && i < len; b++, i++)
+			out[i] = (uint8_t)(v >> (b * 8));
 	}
 }
 
@@ -149,13 +152,45 @@ static void *xmalloc(size_t n)
 	return p;
 }
 
+/*
+ * Page buffers are recycled through a small process-wide pool: a property
+ * test builds thousands of models, and fresh heap memory for each page
+ * (page faults, allocator fill) would dominate its run time.
+ */
+#define POOL_MAX	8192
+static void *pool[POOL_MAX];
+static unsigned int pool_n;
+
+static uint8_t *page_buf(void)
+{
+	return pool_n ? pool[--pool_n] : xmalloc(PAGE);
+}
+
+static void page_buf_free(void *p)
+{
+	if (!p)
+		return;
+	if (pool_n < POOL_MAX)
+		pool[pool_n++] = p;
+	else
+		free(p);
+}
+
+/* Give @p backing bytes without caring what they hold: they are about to be overwritten. */
+static void own_data(struct sim_page *p)
+{
+	if (!p->data)
+		p->data = page_buf();
+	p->state = PG_DATA;
+}
+
 /* Give @p backing bytes holding its current content. */
 static void materialize(struct sim_page *p)
 {
 	if (p->state == PG_DATA)
 		return;
 	if (!p->data)
-		p->data = xmalloc(PAGE);
+		p->data = page_buf();
 	if (p->state == PG_ZERO)
 		memset(p->data, 0, PAGE);
 	else
@@ -170,7 +205,7 @@ static void set_zero(struct sim_page *p)
 		p->state = PG_DATA;
 		return;
 	}
-	free(p->data);
+	page_buf_free(p->data);
 	p->data = NULL;
 	p->state = PG_ZERO;
 }
@@ -200,7 +235,7 @@ void kreloc_sim_free(struct kreloc_sim *sim)
 		return;
 	for (uint64_t s = 0; s < sim->cap; s++)
 		if (sim->tab[s].pfn != NO_PFN && !(sim->tab[s].flags & PF_BORROWED))
-			free(sim->tab[s].data);
+			page_buf_free(sim->tab[s].data);
 	while (sim->blocks) {
 		struct sim_block *b = sim->blocks;
 
@@ -259,34 +294,44 @@ void kreloc_sim_write(struct kreloc_sim *sim, uint64_t pa, const void *buf, uint
 	}
 }
 
-void *kreloc_sim_map(struct kreloc_sim *sim, uint64_t pa, uint64_t len)
+/* Back [pa, pa + len) with one block; keep the content, or leave it to the caller. */
+static void *map_block(struct kreloc_sim *sim, uint64_t pa, uint64_t len, bool keep)
 {
 	struct sim_block *b;
 
-	if (!len || !KRELOC_ALIGNED(pa, PAGE) || !KRELOC_ALIGNED(len, PAGE) ||
-	    len - 1 > UINT64_MAX - pa)
-		return NULL;
 	/* A single page is its own view. */
 	if (len == PAGE) {
 		struct sim_page *p = get(sim, pa >> PAGE_SHIFT);
 
-		materialize(p);
+		if (keep)
+			materialize(p);
+		else if (p->state != PG_DATA)
+			own_data(p);
 		return p->data;
 	}
 	b = xmalloc(sizeof(*b) + len);
-	kreloc_sim_read(sim, pa, b->bytes, len);
+	if (keep)
+		kreloc_sim_read(sim, pa, b->bytes, len);
 	b->next = sim->blocks;
 	sim->blocks = b;
 	for (uint64_t off = 0; off < len; off += PAGE) {
 		struct sim_page *p = get(sim, (pa + off) >> PAGE_SHIFT);
 
 		if (!(p->flags & PF_BORROWED))
-			free(p->data);
+			page_buf_free(p->data);
 		p->data = b->bytes + off;
 		p->state = PG_DATA;
 		p->flags |= PF_BORROWED;
 	}
 	return b->bytes;
+}
+
+void *kreloc_sim_map(struct kreloc_sim *sim, uint64_t pa, uint64_t len)
+{
+	if (!len || !KRELOC_ALIGNED(pa, PAGE) || !KRELOC_ALIGNED(len, PAGE) ||
+	    len - 1 > UINT64_MAX - pa)
+		return NULL;
+	return map_block(sim, pa, len, true);
 }
 
 const void *kreloc_sim_phys_read(void *ctx, uint64_t pa, uint64_t len)
@@ -377,7 +422,7 @@ static bool block_free(const struct kreloc_sim *sim, uint64_t pa, uint64_t size)
 
 static void *take(struct kreloc_sim *sim, uint64_t pa, uint64_t size)
 {
-	uint8_t *v = kreloc_sim_map(sim, pa, size);
+	uint8_t *v = map_block(sim, pa, size, false);
 
 	memset(v, 0, size);
 	flag_range(sim, pa, size, PF_ALLOCATED);
@@ -546,14 +591,6 @@ static bool all_zero(const uint8_t *b, uint64_t len)
 		if (b[i])
 			return false;
 	return true;
-}
-
-/* Give @p backing bytes without caring what they hold: they are about to be overwritten. */
-static void own_data(struct sim_page *p)
-{
-	if (!p->data)
-		p->data = xmalloc(PAGE);
-	p->state = PG_DATA;
 }
 
 static bool data_is_zero(struct kreloc_sim *sim, struct sim_page *p)

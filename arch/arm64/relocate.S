@@ -250,3 +250,86 @@ kreloc_relocate_mmu_el1:
 	.globl	kreloc_relocate_mmu_el2
 kreloc_relocate_mmu_el2:
 	relocate_mmu 2
+
+/* ---- the limit: a plain copy under the same tables ---------------------- */
+
+/*
+ * u64 kreloc_copy_plain_elN(args, dst, src, len) - for benchmarks only.
+ * Copy @len bytes (a multiple of 64) from @src to @dst with the transitional
+ * tables in @args and the caches on, using the relocation's own copy loop
+ * but no list and no cache maintenance: what a relocation would cost if it
+ * were nothing but a memcpy.  Returns the instructions the loop took
+ * (counter ticks when the PMU does not count instructions).  Entered and
+ * left with the MMU off; the copy is cleaned to PoC before returning.
+ * Uses only x0-x17, so it can return to C.
+ */
+.macro copy_plain el
+	ldr	x4, [x0, #RELOC_ARGS_TTBR]
+	ldp	x5, x6, [x0, #RELOC_ARGS_TCR]		// tcr, mair
+	ldp	x7, x8, [x0, #RELOC_ARGS_SCTLR_SET]	// set, clear
+	ldr	x9, [x0, #RELOC_ARGS_FLAGS]
+	msr	mair_el\el, x6
+	msr	tcr_el\el, x5
+	msr	ttbr0_el\el, x4
+	isb						// as in relocate_mmu
+	.if \el == 2
+	tlbi	alle2
+	.else
+	tlbi	vmalle1
+	.endif
+	dsb	nsh
+	isb
+	mrs	x10, sctlr_el\el			// restored on the way out
+	orr	x11, x10, x7
+	bic	x11, x11, x8
+	msr	sctlr_el\el, x11
+	isb
+
+	mov	x16, x1					// dst start, for the clean
+	add	x3, x2, x3				// src end
+	isb
+	mrs	x14, cntvct_el0
+	tbz	x9, #RELOC_FLAG_PMU_BIT, 1f
+	mrs	x14, pmevcntr0_el0
+1:	ldp	x4, x5, [x2], #16
+	ldp	x6, x7, [x2], #16
+	ldp	x8, x11, [x2], #16
+	ldp	x12, x13, [x2], #16
+	stp	x4, x5, [x1], #16
+	stp	x6, x7, [x1], #16
+	stp	x8, x11, [x1], #16
+	stp	x12, x13, [x1], #16
+	cmp	x2, x3
+	b.lo	1b
+	isb
+	mrs	x15, cntvct_el0
+	tbz	x9, #RELOC_FLAG_PMU_BIT, 2f
+	mrs	x15, pmevcntr0_el0
+2:
+	/* The shim goes on with the MMU off: put the copy in memory first. */
+	mrs	x4, ctr_el0
+	ubfx	x4, x4, #16, #4
+	mov	x5, #4
+	lsl	x5, x5, x4				// D-cache line
+3:	dc	civac, x16
+	add	x16, x16, x5
+	cmp	x16, x1
+	b.lo	3b
+	dsb	sy
+	msr	sctlr_el\el, x10			// MMU off again
+	isb
+	sub	x0, x15, x14
+	tbz	x9, #RELOC_FLAG_PMU_BIT, 4f
+	mov	w0, w0					// PMEVCNTR0 is 32 bits wide
+4:	ret
+.endm
+
+	.balign	64
+	.globl	kreloc_copy_plain_el1
+kreloc_copy_plain_el1:
+	copy_plain 1
+
+	.balign	64
+	.globl	kreloc_copy_plain_el2
+kreloc_copy_plain_el2:
+	copy_plain 2

@@ -37,7 +37,7 @@ for c in "${CASES[@]}"; do
 		continue
 	fi
 	# shellcheck disable=SC2086 # opts is a word list on purpose
-	e2e_boot "$n" "$bundle" --timeout 30 $opts
+	e2e_boot "$n" "$bundle" --timeout 15 $opts
 	last=$(e2e_last_line)
 	ok=1
 	reason=

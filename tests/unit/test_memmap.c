@@ -247,6 +247,13 @@ static void test_find_free_align_wrap(void **state)
 	assert_int_equal(kreloc_memmap_add_reserved(&map, UINT64_MAX - M2 - 0xfff, M2), 0);
 	assert_int_equal(kreloc_memmap_find_free(&map, K4, M2, G1, UINT64_MAX, NULL, 0, &at),
 			 KRELOC_E_NO_ROOM);
+	/* a bank in the last 2 MiB: aligning its base up to 2 MiB wraps to 0 */
+	setup(NULL);
+	assert_int_equal(kreloc_memmap_add_ram(&map, UINT64_MAX - 0x1fff, K4), 0);
+	assert_int_equal(kreloc_memmap_find_free(&map, K4, M2, 0, UINT64_MAX, NULL, 0, &at),
+			 KRELOC_E_NO_ROOM);
+	assert_int_equal(kreloc_memmap_find_free(&map, K4, K4, 0, UINT64_MAX, NULL, 0, &at), 0);
+	assert_int_equal(at, UINT64_MAX - 0x1fff);
 }
 
 static void test_find_top_down(void **state)
@@ -292,6 +299,15 @@ static void test_find_top_down(void **state)
 	req.align = 1;
 	assert_int_equal(kreloc_memmap_find(&map, &req, &at), 0);
 	assert_int_equal(at, 4 * M2 - 1);
+	/* a bank at 0 smaller than the request: hi - size must not wrap */
+	setup(NULL);
+	assert_int_equal(kreloc_memmap_add_ram(&map, 0, K4), 0);
+	req.size = 2 * K4;
+	req.align = K4;
+	assert_int_equal(kreloc_memmap_find(&map, &req, &at), KRELOC_E_NO_ROOM);
+	req.size = K4;
+	assert_int_equal(kreloc_memmap_find(&map, &req, &at), 0);
+	assert_int_equal(at, 0);
 }
 
 /*

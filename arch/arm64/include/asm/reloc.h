@@ -36,24 +36,33 @@ _Static_assert(offsetof(struct kreloc_reloc_args, mailbox) == RELOC_ARGS_MAILBOX
 _Static_assert(offsetof(struct kreloc_reloc_args, flags) == RELOC_ARGS_FLAGS, "asm offset");
 _Static_assert(sizeof(struct kreloc_reloc_args) == RELOC_ARGS_SIZE, "asm size");
 
+/* Entry points in the control page. */
 enum kreloc_reloc_kind {
-	KRELOC_RELOC_CLASSIC,
-	KRELOC_RELOC_MMU_EL1,
-	KRELOC_RELOC_MMU_EL2,
+	KRELOC_RELOC_CLASSIC,		/* relocate with the MMU off */
+	KRELOC_RELOC_MMU_EL1,		/* relocate through transitional tables, EL1 */
+	KRELOC_RELOC_MMU_EL2,		/* ... EL2 (non-VHE) */
+	KRELOC_COPY_PLAIN_EL1,		/* benchmark: plain copy under the same tables */
+	KRELOC_COPY_PLAIN_EL2,
 };
 
 /**
  * kreloc_reloc_install() - copy the trampolines and @args into a control page.
- * @page: the control page's address (identity mapped, 4 KiB, owned by no
- *        destination); its first bytes receive the code, the parameter
- *        block follows at KRELOC_RELOC_ARGS_AT
+ * @page: the control page's address (identity mapped, 4 KiB, inside no
+ *        destination); the code goes first, the parameter block at
+ *        KRELOC_RELOC_ARGS_AT
  * @args: the parameters
- * @kind: which trampoline to enter
- *
- * Return: the physical address to jump to.
  */
-uint64_t kreloc_reloc_install(uint64_t page, const struct kreloc_reloc_args *args,
-			      enum kreloc_reloc_kind kind);
+void kreloc_reloc_install(uint64_t page, const struct kreloc_reloc_args *args);
+
+/** kreloc_reloc_entry() - physical address of entry point @kind in @page. */
+uint64_t kreloc_reloc_entry(uint64_t page, enum kreloc_reloc_kind kind);
+
+/*
+ * The benchmark copy, called in the control page: see relocate.S.  Returns
+ * instructions (or counter ticks without a PMU) spent in the copy loop.
+ */
+typedef uint64_t (*kreloc_copy_plain_fn)(uint64_t args, uint64_t dst, uint64_t src,
+					 uint64_t len);
 
 /** Where in the control page the parameter block goes. */
 #define KRELOC_RELOC_ARGS_AT	(4096 - RELOC_ARGS_SIZE)
