@@ -3,8 +3,12 @@
  * fdt.c - reading the boot-relevant facts out of a device tree and writing
  * /chosen for the next kernel (see fdt.h).
  *
- * Every entry point validates the blob in full before walking it, so the
- * walks below can treat libfdt errors other than "not found" as corruption.
+ * kreloc_fdt_check() validates a blob in full (fdt_check_full), once; the
+ * readers check only the header and size, as libfdt's own accessors do, and
+ * rely on libfdt's bounds checks for the rest: any libfdt error other than
+ * "not found" met in a walk is reported as corruption.  Full validation
+ * walks the whole structure block, which costs more than all the reading
+ * the shim does, so it is not repeated on every call.
  * Cells are read byte by byte (fdt32_ld), so no access depends on the
  * alignment of the blob's contents.
  */
@@ -30,7 +34,8 @@ static int fdt_err(int err)
 	}
 }
 
-static int check_len(const void *fdt, size_t len)
+/* Header, size and (when @full) structure of a blob in @len bytes. */
+static int check_len(const void *fdt, size_t len, bool full)
 {
 	if (!fdt)
 		return KRELOC_E_INVAL;
@@ -38,24 +43,24 @@ static int check_len(const void *fdt, size_t len)
 		return KRELOC_E_FDT;
 	if (fdt_totalsize(fdt) > KRELOC_FDT_MAX_SIZE)
 		return KRELOC_E_FDT_TOO_LARGE;
-	if (fdt_totalsize(fdt) > len || fdt_check_full(fdt, len) != 0)
+	if (fdt_totalsize(fdt) > len || (full && fdt_check_full(fdt, len) != 0))
 		return KRELOC_E_FDT;
 	return 0;
 }
 
 int kreloc_fdt_check(const void *fdt, size_t len)
 {
-	return check_len(fdt, len);
+	return check_len(fdt, len, true);
 }
 
-/* Validate a blob whose buffer size is its own totalsize. */
+/* The readers' check: header and size of a blob that owns its totalsize. */
 static int check_blob(const void *fdt)
 {
 	if (!fdt)
 		return KRELOC_E_INVAL;
 	if (fdt_check_header(fdt) != 0)
 		return KRELOC_E_FDT;
-	return check_len(fdt, fdt_totalsize(fdt));
+	return check_len(fdt, fdt_totalsize(fdt), false);
 }
 
 /* Read a 1- or 2-cell big-endian number. */
@@ -514,9 +519,23 @@ int kreloc_fdt_seed(const void *fdt, uint8_t *buf, size_t cap, size_t *len)
 	return 0;
 }
 
+size_t kreloc_fdt_used_size(const void *fdt)
+{
+	size_t end = fdt_off_mem_rsvmap(fdt) + (size_t)(fdt_num_mem_rsv(fdt) + 1) *
+		     sizeof(struct fdt_reserve_entry);
+	size_t s = (size_t)fdt_off_dt_struct(fdt) + fdt_size_dt_struct(fdt);
+	size_t t = (size_t)fdt_off_dt_strings(fdt) + fdt_size_dt_strings(fdt);
+
+	if (s > end)
+		end = s;
+	if (t > end)
+		end = t;
+	return end < fdt_totalsize(fdt) ? end : fdt_totalsize(fdt);
+}
+
 int kreloc_fdt_prepare(const void *in, void *out, size_t outsz)
 {
-	size_t size;
+	size_t size, used;
 	int err;
 
 	if (!out)
@@ -524,10 +543,16 @@ int kreloc_fdt_prepare(const void *in, void *out, size_t outsz)
 	err = check_blob(in);
 	if (err)
 		return err;
+	if (fdt_num_mem_rsv(in) < 0)
+		return KRELOC_E_FDT;
+	used = kreloc_fdt_used_size(in);
 	size = outsz < KRELOC_FDT_MAX_SIZE ? outsz : KRELOC_FDT_MAX_SIZE;
-	if (size < (size_t)fdt_totalsize(in) + KRELOC_FDT_HEADROOM)
+	if (size < used + KRELOC_FDT_HEADROOM)
 		return KRELOC_E_FDT_NO_SPACE;
-	err = fdt_open_into(in, out, (int)size);
+	/* Copy the used part only, then let libfdt lay it out in place. */
+	memmove(out, in, used);
+	fdt_set_totalsize(out, (uint32_t)used);
+	err = fdt_open_into(out, out, (int)size);
 	return err ? fdt_err(err) : 0;
 }
 

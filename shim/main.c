@@ -129,6 +129,8 @@ static void read_memory_map(void)
 	uint64_t start, end;
 	uint64_t image_size = (uint64_t)(_end - _image_start);
 
+	/* The loader gave no length: the blob's own totalsize is all we have. */
+	check(kreloc_fdt_check(st.fdt_in, KRELOC_FDT_MAX_SIZE), "incoming device tree");
 	check(kreloc_fdt_read_memmap(st.fdt_in, &st.map), "incoming device tree");
 	if (kreloc_fdt_chosen_initrd(st.fdt_in, &start, &end) <= 0)
 		shim_fail(KRELOC_E_BUNDLE_TRUNCATED, "no bundle: pass it to the shim as its initrd");
@@ -230,8 +232,9 @@ static void build_fdt(void)
 	const char *what = b->dtb.data ? "bundle device tree" : "incoming device tree";
 	uint64_t room;
 
-	check(kreloc_fdt_check(src, b->dtb.data ? b->dtb.len : fdt_totalsize(src)), what);
-	room = KRELOC_ALIGN_UP(fdt_totalsize(src) + KRELOC_FDT_HEADROOM + SHIM_FDT_EXTRA, 8);
+	if (b->dtb.data)
+		check(kreloc_fdt_check(src, b->dtb.len), what);
+	room = KRELOC_ALIGN_UP(kreloc_fdt_used_size(src) + KRELOC_FDT_HEADROOM + SHIM_FDT_EXTRA, 8);
 	check(kreloc_fdt_prepare(src, fdt_buf, room < sizeof(fdt_buf) ? room : sizeof(fdt_buf)),
 	      what);
 	st.fdt_size = fdt_totalsize(fdt_buf);

@@ -1,55 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
- * sim.c - memory model, scattering allocator and entry-list executor (host only).
+ * sim.c - simulated physical memory and the scattering page allocator (host only).
  */
-#include <stdio.h>
 #include <stdlib.h>
 
 #include <kreloc/error.h>
 
-#include "sim.h"
-
-#define PAGE		((uint64_t)KRELOC_IND_PAGE_SIZE)
-#define PAGE_SHIFT	KRELOC_IND_PAGE_SHIFT
-#define NO_PFN		UINT64_MAX
-
-enum { PG_PATTERN, PG_ZERO, PG_DATA };
-
-#define PF_ALLOCATED	0x01	/* handed out by the allocator */
-#define PF_BUSY		0x02	/* never hand out */
-#define PF_PROTECTED	0x04	/* must survive the hand-off */
-#define PF_BORROWED	0x08	/* data points into a block, not owned */
-#define PF_ISZERO	0x10	/* with zepoch == sim->epoch: data known all zero */
-
-struct sim_page {
-	uint64_t pfn;
-	uint8_t *data;		/* PG_DATA only */
-	uint64_t last_read;	/* executor step, 0 = never */
-	uint64_t first_write;	/* executor step, 0 = never */
-	uint32_t zepoch;
-	uint8_t state;
-	uint8_t flags;
-};
-
-struct sim_block {
-	struct sim_block *next;
-	uint8_t bytes[];
-};
-
-struct kreloc_sim {
-	struct kreloc_memmap map;
-	struct sim_page *tab;
-	uint64_t cap, used;	/* slots, occupied slots */
-	struct sim_block *blocks;
-	uint8_t *scratch;	/* for reads across separately backed pages */
-	uint64_t scratch_len;
-	uint64_t rng;
-	uint32_t epoch;
-	struct kreloc_sim_alloc_cfg cfg;
-	unsigned int pred_seg;	/* predict: lowest data page not handed out */
-	uint64_t pred_off;
-	uint64_t allocated;
-};
+#include "sim_priv.h"
 
 uint64_t kreloc_sim_rand(uint64_t *state)
 {
@@ -89,7 +46,7 @@ static uint64_t slot_of(const struct kreloc_sim *sim, uint64_t pfn)
 	return (pfn * 0x9e3779b97f4a7c15ULL >> 17) & (sim->cap - 1);
 }
 
-static struct sim_page *lookup(const struct kreloc_sim *sim, uint64_t pfn)
+struct sim_page *sim_lookup(const struct kreloc_sim *sim, uint64_t pfn)
 {
 	for (uint64_t s = slot_of(sim, pfn);; s = (s + 1) & (sim->cap - 1)) {
 		if (sim->tab[s].pfn == pfn)
@@ -124,9 +81,9 @@ static void grow(struct kreloc_sim *sim)
 }
 
 /* The page record for @pfn, created (reading the pattern) if absent.  May move records. */
-static struct sim_page *get(struct kreloc_sim *sim, uint64_t pfn)
+struct sim_page *sim_get(struct kreloc_sim *sim, uint64_t pfn)
 {
-	struct sim_page *p = lookup(sim, pfn);
+	struct sim_page *p = sim_lookup(sim, pfn);
 	uint64_t s;
 
 	if (p)
@@ -177,7 +134,7 @@ static void page_buf_free(void *p)
 }
 
 /* Give @p backing bytes without caring what they hold: they are about to be overwritten. */
-static void own_data(struct sim_page *p)
+void sim_own_data(struct sim_page *p)
 {
 	if (!p->data)
 		p->data = page_buf();
@@ -198,7 +155,7 @@ static void materialize(struct sim_page *p)
 	p->state = PG_DATA;
 }
 
-static void set_zero(struct sim_page *p)
+void sim_set_zero(struct sim_page *p)
 {
 	if (p->flags & PF_BORROWED) {
 		memset(p->data, 0, PAGE);	/* keep the contiguous view coherent */
@@ -249,10 +206,10 @@ void kreloc_sim_free(struct kreloc_sim *sim)
 
 /* ---- byte access ----------------------------------------------------------- */
 
-static void read_page(const struct kreloc_sim *sim, uint64_t pfn, uint64_t off, void *buf,
+void sim_read_page(const struct kreloc_sim *sim, uint64_t pfn, uint64_t off, void *buf,
 		      uint64_t len)
 {
-	const struct sim_page *p = lookup(sim, pfn);
+	const struct sim_page *p = sim_lookup(sim, pfn);
 
 	if (!p || p->state == PG_PATTERN)
 		kreloc_sim_pattern((pfn << PAGE_SHIFT) + off, buf, len);
@@ -270,7 +227,7 @@ void kreloc_sim_read(struct kreloc_sim *sim, uint64_t pa, void *buf, uint64_t le
 		uint64_t off = pa & (PAGE - 1);
 		uint64_t n = PAGE - off < len ? PAGE - off : len;
 
-		read_page(sim, pa >> PAGE_SHIFT, off, out, n);
+		sim_read_page(sim, pa >> PAGE_SHIFT, off, out, n);
 		pa += n;
 		out += n;
 		len -= n;
@@ -284,7 +241,7 @@ void kreloc_sim_write(struct kreloc_sim *sim, uint64_t pa, const void *buf, uint
 	while (len) {
 		uint64_t off = pa & (PAGE - 1);
 		uint64_t n = PAGE - off < len ? PAGE - off : len;
-		struct sim_page *p = get(sim, pa >> PAGE_SHIFT);
+		struct sim_page *p = sim_get(sim, pa >> PAGE_SHIFT);
 
 		materialize(p);
 		memcpy(p->data + off, in, n);
@@ -301,12 +258,12 @@ static void *map_block(struct kreloc_sim *sim, uint64_t pa, uint64_t len, bool k
 
 	/* A single page is its own view. */
 	if (len == PAGE) {
-		struct sim_page *p = get(sim, pa >> PAGE_SHIFT);
+		struct sim_page *p = sim_get(sim, pa >> PAGE_SHIFT);
 
 		if (keep)
 			materialize(p);
 		else if (p->state != PG_DATA)
-			own_data(p);
+			sim_own_data(p);
 		return p->data;
 	}
 	b = xmalloc(sizeof(*b) + len);
@@ -315,7 +272,7 @@ static void *map_block(struct kreloc_sim *sim, uint64_t pa, uint64_t len, bool k
 	b->next = sim->blocks;
 	sim->blocks = b;
 	for (uint64_t off = 0; off < len; off += PAGE) {
-		struct sim_page *p = get(sim, (pa + off) >> PAGE_SHIFT);
+		struct sim_page *p = sim_get(sim, (pa + off) >> PAGE_SHIFT);
 
 		if (!(p->flags & PF_BORROWED))
 			page_buf_free(p->data);
@@ -341,7 +298,7 @@ const void *kreloc_sim_phys_read(void *ctx, uint64_t pa, uint64_t len)
 	if (len - 1 > UINT64_MAX - pa)
 		return NULL;
 	if (len && (pa & (PAGE - 1)) + len <= PAGE) {
-		struct sim_page *p = get(sim, pa >> PAGE_SHIFT);
+		struct sim_page *p = sim_get(sim, pa >> PAGE_SHIFT);
 
 		materialize(p);
 		return p->data + (pa & (PAGE - 1));
@@ -380,7 +337,7 @@ static void flag_range(struct kreloc_sim *sim, uint64_t pa, uint64_t len, uint8_
 	if (!len)
 		return;
 	for (uint64_t pfn = first; pfn <= last; pfn++)
-		get(sim, pfn)->flags |= flag;
+		sim_get(sim, pfn)->flags |= flag;
 }
 
 void kreloc_sim_busy(struct kreloc_sim *sim, uint64_t pa, uint64_t len)
@@ -412,7 +369,7 @@ static bool block_free(const struct kreloc_sim *sim, uint64_t pa, uint64_t size)
 	if (!kreloc_memmap_is_free(&sim->map, pa, size))
 		return false;
 	for (uint64_t off = 0; off < size; off += PAGE) {
-		const struct sim_page *p = lookup(sim, (pa + off) >> PAGE_SHIFT);
+		const struct sim_page *p = sim_lookup(sim, (pa + off) >> PAGE_SHIFT);
 
 		if (p && (p->flags & (PF_ALLOCATED | PF_BUSY)))
 			return false;
@@ -551,235 +508,4 @@ void *kreloc_sim_alloc(void *ctx, uint64_t size, uint64_t *pa)
 found:
 	*pa = a;
 	return take(sim, a, size);
-}
-
-/* ---- executor and checker ------------------------------------------------ */
-
-const char *kreloc_sim_fault_name(enum kreloc_sim_fault f)
-{
-	static const char *const names[] = {
-		[KRELOC_SIM_OK] = "OK",
-		[KRELOC_SIM_BAD_ENTRY] = "BAD_ENTRY",
-		[KRELOC_SIM_SOURCE_FIRST] = "SOURCE_FIRST",
-		[KRELOC_SIM_OFF_PAGE] = "OFF_PAGE",
-		[KRELOC_SIM_STEP_LIMIT] = "STEP_LIMIT",
-		[KRELOC_SIM_CLOBBERED_READ] = "CLOBBERED_READ",
-		[KRELOC_SIM_PROTECTED_WRITE] = "PROTECTED_WRITE",
-		[KRELOC_SIM_OUTSIDE_WRITE] = "OUTSIDE_WRITE",
-		[KRELOC_SIM_DOUBLE_WRITE] = "DOUBLE_WRITE",
-		[KRELOC_SIM_WRAP] = "WRAP",
-		[KRELOC_SIM_CONTENT] = "CONTENT",
-	};
-
-	return (unsigned int)f < KRELOC_ARRAY_SIZE(names) ? names[f] : "?";
-}
-
-static int fault(struct kreloc_sim_result *res, enum kreloc_sim_fault f, uint64_t pa,
-		 uint64_t step, const char *what)
-{
-	res->fault = f;
-	res->fault_pa = pa;
-	res->fault_step = step;
-	snprintf(res->msg, sizeof(res->msg), "%s at step %llu, page 0x%llx: %s",
-		 kreloc_sim_fault_name(f), (unsigned long long)step, (unsigned long long)pa, what);
-	return -1;
-}
-
-static bool all_zero(const uint8_t *b, uint64_t len)
-{
-	for (uint64_t i = 0; i < len; i++)
-		if (b[i])
-			return false;
-	return true;
-}
-
-static bool data_is_zero(struct kreloc_sim *sim, struct sim_page *p)
-{
-	if (p->zepoch != sim->epoch) {
-		p->zepoch = sim->epoch;
-		if (all_zero(p->data, PAGE))
-			p->flags |= PF_ISZERO;
-		else
-			p->flags &= (uint8_t)~PF_ISZERO;
-	}
-	return p->flags & PF_ISZERO;
-}
-
-/* Record a read of page @pfn at @step; a page the executor already wrote is clobbered. */
-static int note_read(struct kreloc_sim *sim, uint64_t pfn, uint64_t step,
-		     struct kreloc_sim_result *res, const char *what)
-{
-	struct sim_page *p = get(sim, pfn);
-
-	if (p->first_write)
-		return fault(res, KRELOC_SIM_CLOBBERED_READ, pfn << PAGE_SHIFT, step, what);
-	p->last_read = step;
-	return 0;
-}
-
-static int copy_page(struct kreloc_sim *sim, uint64_t src, uint64_t dst, uint64_t step,
-		     const struct kreloc_segment *segs, unsigned int n,
-		     struct kreloc_sim_result *res)
-{
-	struct sim_page *s, *d;
-
-	if (note_read(sim, src >> PAGE_SHIFT, step, res,
-		      "source page read after the copy overwrote it"))
-		return -1;
-	d = get(sim, dst >> PAGE_SHIFT);
-	s = lookup(sim, src >> PAGE_SHIFT);	/* get() may have moved it */
-	if (d->flags & PF_PROTECTED)
-		return fault(res, KRELOC_SIM_PROTECTED_WRITE, dst, step,
-			     "copy writes a page that must survive the hand-off");
-	if (segs && !kreloc_segments_collide(segs, n, dst, PAGE))
-		return fault(res, KRELOC_SIM_OUTSIDE_WRITE, dst, step,
-			     "copy writes outside every destination");
-	if (d->first_write)
-		return fault(res, KRELOC_SIM_DOUBLE_WRITE, dst, step,
-			     "destination page written twice");
-
-	if (s->state == PG_ZERO || (s->state == PG_DATA && data_is_zero(sim, s))) {
-		set_zero(d);
-	} else if (s->state == PG_DATA) {
-		own_data(d);
-		memcpy(d->data, s->data, PAGE);
-	} else {
-		own_data(d);
-		kreloc_sim_pattern(src, d->data, PAGE);
-	}
-	d->zepoch = 0;
-	d->first_write = step;
-	res->copies++;
-	res->pages_written++;
-	return 0;
-}
-
-static uint64_t default_steps(const struct kreloc_segment *segs, unsigned int n)
-{
-	struct kreloc_kimage_need nd;
-
-	if (!segs || kreloc_kimage_need(segs, n, &nd))
-		return 1ULL << 28;
-	return 2 * (nd.dest_pages + n + nd.list_pages) + 64;
-}
-
-int kreloc_sim_execute(struct kreloc_sim *sim, uint64_t head, const struct kreloc_segment *segs,
-		       unsigned int n, uint64_t max_steps, struct kreloc_sim_result *res)
-{
-	const uint64_t mid = (PAGE - 1) & ~(uint64_t)KRELOC_IND_FLAGS;
-	uint64_t e = head, cursor = 0, list = 0, step = 0;
-	unsigned int slot = 0;
-	bool have_cursor = false, in_list = false;
-
-	memset(res, 0, sizeof(*res));
-	if (!max_steps)
-		max_steps = default_steps(segs, n);
-	sim->epoch++;
-	for (uint64_t i = 0; i < sim->cap; i++)
-		sim->tab[i].last_read = sim->tab[i].first_write = 0;
-
-	for (;;) {
-		uint64_t addr = e & ~(PAGE - 1);
-		uint64_t flags = e & KRELOC_IND_FLAGS;
-
-		if (++step > max_steps)
-			return fault(res, KRELOC_SIM_STEP_LIMIT, list, step,
-				     "more entries than the list can hold: a loop?");
-		res->steps++;
-		if ((e & mid) || !flags || (flags & (flags - 1)))
-			return fault(res, KRELOC_SIM_BAD_ENTRY, list, step,
-				     "entry with no flag, several flags or bits 4-11 set");
-		switch (flags) {
-		case KRELOC_IND_DONE:
-			return 0;
-		case KRELOC_IND_DESTINATION:
-			cursor = addr;
-			have_cursor = true;
-			break;
-		case KRELOC_IND_INDIRECTION:
-			list = addr;
-			slot = 0;
-			in_list = true;
-			res->list_pages++;
-			break;
-		case KRELOC_IND_SOURCE:
-			if (!have_cursor)
-				return fault(res, KRELOC_SIM_SOURCE_FIRST, addr, step,
-					     "source before any destination");
-			if (addr == cursor)
-				res->skipped++;
-			else if (copy_page(sim, addr, cursor, step, segs, n, res))
-				return -1;
-			if (cursor > UINT64_MAX - PAGE)
-				return fault(res, KRELOC_SIM_WRAP, cursor, step,
-					     "cursor advanced past 2^64");
-			cursor += PAGE;
-			break;
-		}
-
-		/* Fetch the next entry, as the trampoline's ldr x, [ptr], #8 does. */
-		if (!in_list)
-			return fault(res, KRELOC_SIM_BAD_ENTRY, addr, step,
-				     "head is not an indirection");
-		if (slot == KRELOC_IND_SLOTS)
-			return fault(res, KRELOC_SIM_OFF_PAGE, list, step,
-				     "list page ended without INDIRECTION or DONE");
-		if (note_read(sim, list >> PAGE_SHIFT, step, res,
-			      "list page read after the copy overwrote it"))
-			return -1;
-		read_page(sim, list >> PAGE_SHIFT, (uint64_t)slot * 8, &e, 8);
-		slot++;
-	}
-}
-
-int kreloc_sim_verify(struct kreloc_sim *sim, const struct kreloc_segment *expect,
-		      unsigned int n, struct kreloc_sim_result *res)
-{
-	uint8_t pat[KRELOC_IND_PAGE_SIZE];
-
-	for (unsigned int i = 0; i < n; i++) {
-		const struct kreloc_segment *sg = &expect[i];
-		const uint8_t *buf = sg->buf;
-
-		for (uint64_t off = 0; off < sg->memsz; off += PAGE) {
-			uint64_t pa = sg->dest + off;
-			uint64_t len = sg->bufsz > off ? sg->bufsz - off : 0;
-			const struct sim_page *p = lookup(sim, pa >> PAGE_SHIFT);
-			const uint8_t *view;
-			bool ok;
-
-			if (len > PAGE)
-				len = PAGE;
-			if (p && p->state == PG_ZERO) {
-				ok = !len || all_zero(buf + off, len);
-			} else {
-				if (p && p->state == PG_DATA) {
-					view = p->data;
-				} else {
-					kreloc_sim_pattern(pa, pat, PAGE);
-					view = pat;
-				}
-				ok = (!len || !memcmp(view, buf + off, len)) &&
-				     all_zero(view + len, PAGE - len);
-			}
-			res->pages_checked++;
-			if (!ok) {
-				char what[96];
-
-				snprintf(what, sizeof(what),
-					 "segment %u page +0x%llx does not hold its bytes then zeros",
-					 i, (unsigned long long)off);
-				return fault(res, KRELOC_SIM_CONTENT, pa, 0, what);
-			}
-		}
-	}
-	return 0;
-}
-
-int kreloc_sim_run(struct kreloc_sim *sim, uint64_t head, const struct kreloc_segment *expect,
-		   unsigned int n, struct kreloc_sim_result *res)
-{
-	if (kreloc_sim_execute(sim, head, expect, n, 0, res))
-		return -1;
-	return kreloc_sim_verify(sim, expect, n, res);
 }

@@ -175,17 +175,43 @@ kreloc_relocate_classic:
 
 /* ---- MMU on ------------------------------------------------------------ */
 
+/*
+ * Copy one page with the caches on and push it to the Point of Coherency:
+ * the next kernel starts with its MMU off and reads memory, not our cache.
+ *
+ * Clean+invalidate rather than clean: the next kernel first runs with
+ * non-cacheable accesses and may write this memory before it turns its
+ * caches on; a clean line we left would then be stale and could be hit
+ * later.  Removing it costs no more.  (Linux uses the same op; dc ivac hung
+ * ThunderX2.)
+ *
+ * With D-cache lines of 64 bytes or more (x13), each 64-byte chunk is
+ * cleaned right after it is written, which covers every line of the page;
+ * a DC by VA is ordered after earlier stores to the same location, so no
+ * barrier is needed in the loop.  Smaller lines take a separate pass.
+ */
 .macro mmu_page
-	copy_page x11, x12
-	/*
-	 * The copy sits in the data cache; the next kernel starts with its MMU
-	 * off and reads memory, so push each line to the Point of Coherency.
-	 * Clean+invalidate rather than clean: the next kernel first runs with
-	 * non-cacheable accesses and may write this memory before it turns
-	 * its caches on, and a clean line we left would then be stale; removing
-	 * it costs no more.  (Linux uses the same op; dc ivac hung ThunderX2.)
-	 */
+	mov	x8, x12
+	mov	x24, x11
+	add	x25, x12, #PAGE_SIZE
+	cmp	x13, #64
+	b.lo	6f
+1:	ldp	x0, x1, [x8], #64
+	ldp	x2, x3, [x8, #-48]
+	ldp	x4, x5, [x8, #-32]
+	ldp	x6, x7, [x8, #-16]
+	stp	x0, x1, [x24]
+	stp	x2, x3, [x24, #16]
+	stp	x4, x5, [x24, #32]
+	stp	x6, x7, [x24, #48]
+	dc	civac, x24
+	add	x24, x24, #64
+	cmp	x8, x25
+	b.lo	1b
+	b	7f
+6:	copy_page x11, x12
 	dcache_page civac, x11
+7:
 .endm
 
 .macro relocate_mmu el

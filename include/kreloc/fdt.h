@@ -5,11 +5,12 @@
  * PSCI conduit, incoming seeds) and what it writes into /chosen for the next
  * kernel.
  *
- * Built on libfdt (<libfdt.h>).  Every reader validates the whole blob before
- * trusting it: header, size (at most KRELOC_FDT_MAX_SIZE) and structure
- * (fdt_check_full over fdt_totalsize bytes), so the caller must own that
- * many bytes at @fdt.  When the buffer length is known, kreloc_fdt_check()
- * also refuses a blob that claims more than the buffer holds.
+ * Built on libfdt (<libfdt.h>).  Validate an untrusted blob once with
+ * kreloc_fdt_check(): header, size (at most KRELOC_FDT_MAX_SIZE, and no more
+ * than the buffer holds) and the whole structure block (fdt_check_full).
+ * The readers below then check only the header and size, like libfdt's own
+ * accessors, and report any corruption libfdt meets while reading as
+ * KRELOC_E_FDT; the caller must own fdt_totalsize bytes at @fdt.
  *
  * Nothing here allocates; trees are caller-owned buffers, 8-byte aligned.
  */
@@ -141,16 +142,27 @@ int kreloc_fdt_seed(const void *fdt, uint8_t *buf, size_t cap, size_t *len);
  * @out:   destination buffer, 8-byte aligned; may be @in itself
  * @outsz: bytes at @out
  *
- * The copy is laid out for libfdt's read-write functions (fdt_open_into)
- * and its totalsize is min(@outsz, KRELOC_FDT_MAX_SIZE): all the space the
- * caller gave, up to the protocol limit.  It is not packed; the caller may
+ * Only the used part of @in (kreloc_fdt_used_size()) is copied; padding a
+ * loader added is dropped.  The copy is laid out for libfdt's read-write
+ * functions (fdt_open_into) and its totalsize is min(@outsz,
+ * KRELOC_FDT_MAX_SIZE): all the space the caller gave, up to the protocol
+ * limit.  libfdt moves everything up to totalsize on each edit, so give it
+ * what the edits need, not more.  The copy is not packed; the caller may
  * fdt_pack() it once all edits are done.
  *
  * Return: 0; KRELOC_E_INVAL (NULL pointer); KRELOC_E_FDT,
  * KRELOC_E_FDT_TOO_LARGE (the incoming blob); KRELOC_E_FDT_NO_SPACE when
- * min(@outsz, KRELOC_FDT_MAX_SIZE) < fdt_totalsize(@in) + KRELOC_FDT_HEADROOM.
+ * min(@outsz, KRELOC_FDT_MAX_SIZE) < kreloc_fdt_used_size(@in) +
+ * KRELOC_FDT_HEADROOM.
  */
 int kreloc_fdt_prepare(const void *in, void *out, size_t outsz);
+
+/**
+ * kreloc_fdt_used_size() - bytes of a (header-checked) tree up to the end of
+ * its last block: its size without the free space at the end.  Never more
+ * than its totalsize.
+ */
+size_t kreloc_fdt_used_size(const void *fdt);
 
 /**
  * struct kreloc_chosen - what /chosen tells the next kernel.

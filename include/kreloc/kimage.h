@@ -128,7 +128,7 @@ int kreloc_kimage_check_room(const struct kreloc_memmap *map, const struct krelo
 			     unsigned int n, uint64_t extra);
 
 /**
- * struct kreloc_kimage - one load: inputs, results and private build state.
+ * struct kreloc_kimage - one load: its inputs and its results.
  *
  * Fill the inputs, zero everything else (e.g. with a designated initializer),
  * then call kreloc_kimage_load() once.  The segments and the memory map must
@@ -138,7 +138,9 @@ int kreloc_kimage_check_room(const struct kreloc_memmap *map, const struct krelo
  * @map, @segs, @nr_segs: what to load (see kreloc_segments_validate())
  * @alloc, @alloc_ctx:   the page allocator (see alloc.h)
  *
- * Results, all zero until kreloc_kimage_load() succeeds:
+ * Results, all zero until kreloc_kimage_load() succeeds (except
+ * @colliding_pages_set_aside, which kreloc_kimage_alloc_safe() may raise
+ * before the load too; the load adds its own on success):
  * @head:              IND_INDIRECTION | physical address of the first list page
  * @entries:           entries written, IND_INDIRECTION and IND_DONE included
  * @source_pages:      pages allocated to hold data (one SOURCE entry each)
@@ -149,7 +151,7 @@ int kreloc_kimage_check_room(const struct kreloc_memmap *map, const struct krelo
  *                     @zero_fill_pages > 0)
  * @indirection_pages: list pages
  * @colliding_pages_set_aside: 4 KiB pages offered inside a destination and
- *                     set aside; kreloc_kimage_alloc_safe() adds to it later
+ *                     set aside (kept from the allocator, never used)
  */
 struct kreloc_kimage {
 	const struct kreloc_memmap *map;

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * test_bundle.c - bundle parsing and verification (bundle.c) and the bundle
- * writer (tools/pack.c): a valid bundle is built with kreloc_pack(), then
- * each field is corrupted and must give its exact error code.
+ * test_bundle.c - bundle parsing and verification (bundle.c): a valid bundle
+ * is built with kreloc_pack() (bundle_fixture.h), then each field is
+ * corrupted and must give its exact error code.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,112 +12,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include <libfdt.h>
-
-#include <kreloc/bundle.h>
-#include <kreloc/error.h>
-#include <kreloc/image.h>
-#include <kreloc/sha256.h>
-
-#include "pack.h"
-
-#define ENTRY(b, i)	((b) + KRELOC_BUNDLE_HEADER_SIZE + (size_t)(i) * KRELOC_BUNDLE_ENTRY_SIZE)
-
-/* Entry field offsets (bundle.h layout). */
-#define E_TYPE	0
-#define E_FLAGS	4
-#define E_OFF	8
-#define E_LEN	16
-#define E_ALIGN	24
-#define E_ADDR	32
-#define E_SIZE	40
-#define E_SHA	48
-
-static uint8_t image[100000];
-static uint8_t initrd[70000];
-static uint8_t dtb[4096];
-static const char cmdline[] = "console=ttyAMA0 rdinit=/init";
-
-/* The last bundle built; freed by the teardown. */
-static struct kreloc_pack_result res;
-
-static void make_inputs(void)
-{
-	for (size_t i = 0; i < sizeof(image); i++)
-		image[i] = (uint8_t)(i * 13 + 1);
-	memset(image, 0, 64);
-	kreloc_put_le64(image + 16, 0x20000);		/* image_size */
-	kreloc_put_le64(image + 24, 0xa);		/* 4K, anywhere */
-	kreloc_put_le32(image + 56, KRELOC_IMAGE_MAGIC);
-	for (size_t i = 0; i < sizeof(initrd); i++)
-		initrd[i] = (uint8_t)(i * 31 + 7);
-	assert_int_equal(fdt_create_empty_tree(dtb, sizeof(dtb)), 0);
-}
-
-static void full_input(struct kreloc_pack_input *in)
-{
-	memset(in, 0, sizeof(*in));
-	in->image.data = image;
-	in->image.len = sizeof(image);
-	in->initrd.data = initrd;
-	in->initrd.len = sizeof(initrd);
-	in->dtb.data = dtb;
-	in->dtb.len = fdt_totalsize(dtb);
-	in->cmdline.data = cmdline;
-	in->cmdline.len = strlen(cmdline);
-	in->options = (uint64_t)KRELOC_MODE_CLASSIC << KRELOC_OPT_MODE_SHIFT |
-		      (uint64_t)KRELOC_GRANULE_16K << KRELOC_OPT_GRANULE_SHIFT | KRELOC_OPT_VERIFY;
-	in->preserve[0].base = 0x48000000;
-	in->preserve[0].size = 0x100000;
-	in->preserve[1].base = 0x50000000;
-	in->preserve[1].size = 0x1000;
-	in->nr_preserve = 2;
-}
-
-static void pack_ok(const struct kreloc_pack_input *in)
-{
-	free(res.buf);
-	memset(&res, 0, sizeof(res));
-	assert_int_equal(kreloc_pack(in, &res), 0);
-	assert_non_null(res.buf);
-	assert_null(res.culprit);
-}
-
-/* Build the standard bundle: IMAGE, INITRD, DTB, CMDLINE, PRESERVE x2. */
-static int setup(void **state)
-{
-	struct kreloc_pack_input in;
-
-	(void)state;
-	make_inputs();
-	full_input(&in);
-	pack_ok(&in);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	free(res.buf);
-	memset(&res, 0, sizeof(res));
-	return 0;
-}
-
-static unsigned int find_entry(uint32_t type)
-{
-	uint32_t nr = kreloc_le32(res.buf + 24);
-
-	for (unsigned int i = 0; i < nr; i++)
-		if (kreloc_le32(ENTRY(res.buf, i)) == type)
-			return i;
-	fail_msg("no entry of type %u", type);
-	return 0;
-}
-
-static uint8_t *entry(uint32_t type)
-{
-	return ENTRY(res.buf, find_entry(type));
-}
+#include "bundle_fixture.h"
 
 /* Parse must fail with @want and leave @out untouched. */
 static void expect_parse(int want)
@@ -175,84 +70,6 @@ static void test_valid(void **state)
 }
 
 /* pack.h layout: fixed order, 64 KiB data alignment, cmdline 8, digests. */
-static void test_pack_layout(void **state)
-{
-	static const uint32_t order[] = { KRELOC_BUNDLE_IMAGE, KRELOC_BUNDLE_INITRD,
-		KRELOC_BUNDLE_DTB, KRELOC_BUNDLE_CMDLINE, KRELOC_BUNDLE_PRESERVE,
-		KRELOC_BUNDLE_PRESERVE };
-	uint64_t prev_end = KRELOC_BUNDLE_HEADER_SIZE + 6 * KRELOC_BUNDLE_ENTRY_SIZE;
-
-	(void)state;
-	assert_memory_equal(res.buf, "KRELBNDL", 8);
-	assert_int_equal(kreloc_le32(res.buf + 8), 1);
-	assert_int_equal(kreloc_le32(res.buf + 12), 64);
-	assert_int_equal(kreloc_le32(res.buf + 24), 6);
-	assert_int_equal(kreloc_le32(res.buf + 28), 80);
-	for (unsigned int i = 0; i < 6; i++) {
-		const uint8_t *e = ENTRY(res.buf, i);
-		uint64_t off = kreloc_le64(e + E_OFF), len = kreloc_le64(e + E_LEN);
-		uint8_t md[32];
-
-		assert_int_equal(kreloc_le32(e + E_TYPE), order[i]);
-		assert_int_equal(kreloc_le32(e + E_FLAGS), 0);
-		if (order[i] == KRELOC_BUNDLE_PRESERVE) {
-			assert_int_equal(off, 0);
-			assert_int_equal(len, 0);
-			continue;
-		}
-		assert_int_equal(kreloc_le64(e + E_ALIGN),
-				 order[i] == KRELOC_BUNDLE_CMDLINE ? 8 : 0x10000);
-		assert_int_equal(off % kreloc_le64(e + E_ALIGN), 0);
-		assert_true(off >= prev_end);
-		assert_true(off - prev_end < kreloc_le64(e + E_ALIGN));	/* tight packing */
-		prev_end = off + len;
-		kreloc_sha256(res.buf + off, len, md);
-		assert_memory_equal(md, e + E_SHA, 32);
-	}
-	assert_int_equal(prev_end, res.len);
-}
-
-static void test_pack_minimal_and_nested(void **state)
-{
-	struct kreloc_pack_input in;
-	struct kreloc_bundle b, nb;
-	uint8_t *inner;
-	size_t inner_len;
-
-	(void)state;
-	memset(&in, 0, sizeof(in));
-	in.image.data = image;
-	in.image.len = sizeof(image);
-	pack_ok(&in);
-	assert_int_equal(kreloc_le32(res.buf + 24), 1);
-	assert_int_equal(kreloc_bundle_parse(res.buf, res.len, &b), 0);
-	assert_null(b.initrd.sha256);
-	assert_null(b.cmdline.sha256);
-	assert_null(b.dtb.sha256);
-	assert_int_equal(b.nr_preserve, 0);
-	assert_int_equal(kreloc_bundle_mode(&b), KRELOC_MODE_MMU);	/* default */
-	assert_int_equal(kreloc_bundle_granule_shift(&b), 12);		/* default */
-	assert_int_equal(kreloc_bundle_verify(&b), 0);
-
-	/* that bundle nested in another, with an empty command line */
-	inner = res.buf;
-	inner_len = res.len;
-	res.buf = NULL;
-	in.nested.data = inner;
-	in.nested.len = inner_len;
-	in.cmdline.data = "";
-	in.cmdline.len = 0;
-	pack_ok(&in);
-	assert_int_equal(kreloc_bundle_parse(res.buf, res.len, &b), 0);
-	assert_int_equal(b.cmdline.len, 0);
-	assert_non_null(b.cmdline.sha256);
-	assert_int_equal(b.nested.len, inner_len);
-	assert_int_equal(kreloc_bundle_parse(b.nested.data, b.nested.len, &nb), 0);
-	assert_int_equal(nb.image.len, sizeof(image));
-	assert_int_equal(kreloc_bundle_verify(&b), 0);
-	free(inner);
-}
-
 static void test_mode_granule(void **state)
 {
 	static const unsigned int gshift[] = { 12, 12, 14, 16 };
@@ -683,152 +500,10 @@ static void test_random_corruption(void **state)
 	free(copy);
 }
 
-/* ---- pack refusals --------------------------------------------------- */
-
-static void expect_pack_at(const struct kreloc_pack_input *in, int want, const char *culprit,
-			   int line)
-{
-	int err;
-
-	free(res.buf);
-	memset(&res, 0, sizeof(res));
-	err = kreloc_pack(in, &res);
-	if (err != want)
-		fail_msg("line %d: kreloc_pack gave %d, want %d", line, err, want);
-	assert_null(res.buf);
-	assert_int_equal(res.len, 0);
-	assert_non_null(res.culprit);
-	assert_string_equal(res.culprit, culprit);
-}
-
-#define expect_pack(in, want, culprit) expect_pack_at(in, want, culprit, __LINE__)
-
-static void test_pack_refusals(void **state)
-{
-	struct kreloc_pack_input in;
-	struct kreloc_pack_result r2;
-	uint8_t badimg[64], bigdtb[8192], *huge;
-	uint8_t *nested;
-	size_t nested_len;
-
-	(void)state;
-	assert_int_equal(kreloc_pack(NULL, NULL), KRELOC_E_INVAL);
-	assert_int_equal(kreloc_pack(NULL, &r2), KRELOC_E_INVAL);
-	assert_null(r2.buf);
-
-	full_input(&in);
-	in.image.data = NULL;
-	expect_pack(&in, KRELOC_E_INVAL, "image");
-
-	memcpy(badimg, image, 64);
-	badimg[56] = 'X';
-	full_input(&in);
-	in.image.data = badimg;
-	in.image.len = 64;
-	expect_pack(&in, KRELOC_E_IMAGE_MAGIC, "image");
-	full_input(&in);
-	in.image.len = 63;
-	expect_pack(&in, KRELOC_E_IMAGE_TRUNCATED, "image");
-	full_input(&in);
-	in.image.len = sizeof(image);
-	kreloc_put_le64(image + 16, 100);		/* image_size < file */
-	expect_pack(&in, KRELOC_E_IMAGE_SIZE, "image");
-	kreloc_put_le64(image + 16, 0x20000);
-
-	full_input(&in);
-	in.initrd.len = 0;
-	expect_pack(&in, KRELOC_E_INVAL, "initrd");
-
-	full_input(&in);
-	in.dtb.len = 0;
-	expect_pack(&in, KRELOC_E_INVAL, "dtb");
-	full_input(&in);
-	in.dtb.data = image;				/* not a device tree */
-	in.dtb.len = 4096;
-	expect_pack(&in, KRELOC_E_FDT, "dtb");
-	full_input(&in);
-	in.dtb.len = 10;				/* truncated device tree */
-	expect_pack(&in, KRELOC_E_FDT, "dtb");
-	huge = calloc(1, KRELOC_BUNDLE_MAX_ALIGN + 1);
-	assert_non_null(huge);
-	full_input(&in);
-	in.dtb.data = huge;
-	in.dtb.len = (2U << 20) + 1;
-	expect_pack(&in, KRELOC_E_FDT_TOO_LARGE, "dtb");
-	free(huge);
-	assert_int_equal(fdt_create_empty_tree(bigdtb, sizeof(bigdtb)), 0);
-	full_input(&in);
-	in.dtb.data = bigdtb;
-	in.dtb.len = sizeof(bigdtb);		/* buffer larger than totalsize: fine */
-	pack_ok(&in);
-
-	full_input(&in);
-	in.cmdline.data = "a\0b";
-	in.cmdline.len = 3;
-	expect_pack(&in, KRELOC_E_BUNDLE_CMDLINE, "cmdline");
-	{
-		char *line = malloc(KRELOC_CMDLINE_MAX + 1);
-
-		assert_non_null(line);
-		memset(line, 'y', KRELOC_CMDLINE_MAX + 1);
-		in.cmdline.data = line;
-		in.cmdline.len = KRELOC_CMDLINE_MAX + 1;
-		expect_pack(&in, KRELOC_E_BUNDLE_CMDLINE, "cmdline");
-		free(line);
-	}
-
-	full_input(&in);
-	in.options = 1ULL << 10;
-	expect_pack(&in, KRELOC_E_BUNDLE_HEADER, "options");
-	in.options = 3;
-	expect_pack(&in, KRELOC_E_BUNDLE_HEADER, "options");
-	in.options = 4 << 4;
-	expect_pack(&in, KRELOC_E_BUNDLE_HEADER, "options");
-
-	full_input(&in);
-	in.preserve[1].base = 0x50000800;
-	expect_pack(&in, KRELOC_E_BUNDLE_RANGE, "preserve");
-	full_input(&in);
-	in.preserve[1].size = 0x800;
-	expect_pack(&in, KRELOC_E_BUNDLE_RANGE, "preserve");
-	full_input(&in);
-	in.preserve[1].size = 0;
-	expect_pack(&in, KRELOC_E_BUNDLE_RANGE, "preserve");
-	full_input(&in);
-	in.preserve[1].base = 0xfffffffffffff000ULL;
-	in.preserve[1].size = 0x2000;
-	expect_pack(&in, KRELOC_E_OVERFLOW, "preserve");
-	full_input(&in);
-	in.nr_preserve = KRELOC_BUNDLE_MAX_PRESERVE + 1;
-	expect_pack(&in, KRELOC_E_BUNDLE_ENTRY, "preserve");
-
-	/* nested: not a bundle, then a bundle with a bad digest */
-	full_input(&in);
-	in.nested.data = image;
-	in.nested.len = sizeof(image);
-	expect_pack(&in, KRELOC_E_BUNDLE_MAGIC, "nested");
-	in.nested.len = 0;
-	expect_pack(&in, KRELOC_E_INVAL, "nested");
-	full_input(&in);
-	pack_ok(&in);
-	nested = res.buf;
-	nested_len = res.len;
-	res.buf = NULL;
-	nested[nested_len - 1] ^= 1;			/* last cmdline byte */
-	in.nested.data = nested;
-	in.nested.len = nested_len;
-	expect_pack(&in, KRELOC_E_BUNDLE_CHECKSUM, "nested");
-	nested[nested_len - 1] ^= 1;
-	pack_ok(&in);
-	free(nested);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_valid, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_pack_layout, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_pack_minimal_and_nested, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mode_granule, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_null, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_truncated, setup, teardown),
@@ -844,7 +519,6 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_too_many_preserve, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_checksum, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_random_corruption, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_pack_refusals, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
