@@ -128,3 +128,6 @@ check: host target
 
 clean:
 	rm -rf $(B)
+
+# Further targets (bench, fuzz, install, ...) live in one fragment each.
+include $(wildcard mk/*.mk)

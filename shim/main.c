@@ -56,6 +56,8 @@ struct shim_state {
 	struct kreloc_list_stats list;
 	uint64_t control;		/* the trampoline's control page */
 	uint64_t tramp_entry;
+	uint64_t plain_copy;		/* KRELOC_OPT_MEASURE_COPY: its cost ... */
+	uint64_t plain_copy_bytes;	/* ... and size */
 	struct pmu_sample t_start, t_planned, t_staged, t_prepared;
 };
 
@@ -379,6 +381,30 @@ static void prepare_handoff(void)
 	st.tramp_entry = kreloc_reloc_entry(control, kind);
 }
 
+/*
+ * The benchmark's limit: copy the segments' full pages from the bundle to
+ * their destinations with the relocation's own copy loop and tables, but
+ * no list and no cache maintenance.  Only whole pages of data are copied,
+ * so a page staged in place at its destination receives the very bytes it
+ * already holds.
+ */
+static void measure_plain_copy(void)
+{
+	kreloc_copy_plain_fn copy = (kreloc_copy_plain_fn)(uintptr_t)kreloc_reloc_entry(
+		st.control, st.el == 2 ? KRELOC_COPY_PLAIN_EL2 : KRELOC_COPY_PLAIN_EL1);
+
+	kreloc_icache_inval_all();	/* the control page was written as data */
+	for (unsigned int i = 0; i < st.nr_segs; i++) {
+		uint64_t len = KRELOC_ALIGN_DOWN(st.segs[i].bufsz, KRELOC_PAGE_SIZE);
+
+		if (!len)
+			continue;
+		st.plain_copy += copy(st.control + KRELOC_RELOC_ARGS_AT, st.segs[i].dest,
+				      (uint64_t)(uintptr_t)st.segs[i].buf, len);
+		st.plain_copy_bytes += len;
+	}
+}
+
 static const char *mode_name(unsigned int mode)
 {
 	return mode == KRELOC_MODE_CLASSIC ? "classic" : "mmu";
@@ -397,6 +423,9 @@ static void report_phases(const char *name, bool inst)
 		pmu_delta(t[i], t[i + 1], &d);
 		shim_printf("%s\"%s\":%lu", i ? "," : "", phase[i], inst ? d.inst : d.ticks);
 	}
+	/* the plain copy counts instructions when the PMU can, else ticks */
+	if (st.plain_copy_bytes && inst == pmu_has_instructions())
+		shim_printf(",\"plain_copy\":%lu", st.plain_copy);
 	shim_printf("}");
 }
 
@@ -424,6 +453,8 @@ static void report(void)
 			    1U << (st.granule_shift - 10), st.xlat.table_pages, st.xlat.va_bits);
 	shim_printf("\"control_page\":\"0x%lx\",\"mailbox\":\"0x%lx\",",
 		    st.control, st.mailbox);
+	if (st.plain_copy_bytes)
+		shim_printf("\"plain_copy_bytes\":%lu,", st.plain_copy_bytes);
 	report_phases("ticks", false);
 	if (pmu_has_instructions()) {
 		shim_printf(",");
@@ -457,6 +488,8 @@ void shim_main(void *fdt, uint64_t el, uint64_t base)
 	pmu_sample(&st.t_staged);
 	prepare_handoff();
 	pmu_sample(&st.t_prepared);
+	if (st.mode == KRELOC_MODE_MMU && (st.bundle.options & KRELOC_OPT_MEASURE_COPY))
+		measure_plain_copy();
 	report();
 	/* Point of no return: nothing below can fail or be refused. */
 	kreloc_reloc_enter(st.tramp_entry, st.control + KRELOC_RELOC_ARGS_AT);

@@ -192,13 +192,14 @@ static const char *mode_name(unsigned int m)
 
 static void print_options_text(const struct kreloc_bundle *b)
 {
-	printf("options:     0x%" PRIx64 " (mode %s%s, granule %uK%s%s%s)\n", b->options,
+	printf("options:     0x%" PRIx64 " (mode %s%s, granule %uK%s%s%s%s)\n", b->options,
 	       mode_name(kreloc_bundle_mode(b)),
 	       (b->options & KRELOC_OPT_MODE_MASK) ? "" : " (default)",
 	       (1U << kreloc_bundle_granule_shift(b)) >> 10,
 	       (b->options & KRELOC_OPT_GRANULE_MASK) ? "" : " (default)",
 	       (b->options & KRELOC_OPT_VERIFY) ? ", verify" : "",
-	       (b->options & KRELOC_OPT_PLACE_HIGH) ? ", place-high" : "");
+	       (b->options & KRELOC_OPT_PLACE_HIGH) ? ", place-high" : "",
+	       (b->options & KRELOC_OPT_MEASURE_COPY) ? ", measure-copy" : "");
 }
 
 static void describe_entries(const struct kreloc_bundle *b, bool json, struct problems *pr)
@@ -303,10 +304,12 @@ static int inspect_bundle(const char *path, const uint8_t *buf, size_t len, bool
 			       kreloc_le64(buf + 32));
 		if (!err) {
 			printf("\"mode\": \"%s\", \"granule\": %u, \"verify\": %s, "
-			       "\"place_high\": %s, ", mode_name(kreloc_bundle_mode(&b)),
+			       "\"place_high\": %s, \"measure_copy\": %s, ",
+			       mode_name(kreloc_bundle_mode(&b)),
 			       1U << kreloc_bundle_granule_shift(&b),
 			       (b.options & KRELOC_OPT_VERIFY) ? "true" : "false",
-			       (b.options & KRELOC_OPT_PLACE_HIGH) ? "true" : "false");
+			       (b.options & KRELOC_OPT_PLACE_HIGH) ? "true" : "false",
+			       (b.options & KRELOC_OPT_MEASURE_COPY) ? "true" : "false");
 			describe_entries(&b, true, &pr);
 		}
 		printf("\"ok\": %s, ", pr.n ? "false" : "true");

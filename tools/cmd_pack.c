@@ -35,6 +35,7 @@ void kreloc_usage_pack(FILE *f)
 		"  --granule 4k|16k|64k  transitional page-table granule (default 4k)\n"
 		"  --verify            shim checks every SHA-256 before the hand-off\n"
 		"  --place-high        place the payload as high in RAM as it fits\n"
+		"  --measure-copy      benchmark: shim also times a plain copy (mmu mode)\n"
 		"  --preserve BASE:SIZE  physical range no destination may touch; page\n"
 		"                      aligned, K/M/G/T suffixes allowed; up to %d times\n"
 		"  --nested FILE       a bundle for a chained hand-off\n"
@@ -47,7 +48,7 @@ void kreloc_usage_pack(FILE *f)
 
 enum {
 	OPT_IMAGE = 256, OPT_INITRD, OPT_DTB, OPT_CMDLINE, OPT_MODE, OPT_GRANULE,
-	OPT_VERIFY, OPT_PLACE_HIGH, OPT_PRESERVE, OPT_NESTED,
+	OPT_VERIFY, OPT_PLACE_HIGH, OPT_PRESERVE, OPT_NESTED, OPT_MEASURE_COPY,
 };
 
 int kreloc_cmd_pack(int argc, char **argv)
@@ -61,6 +62,7 @@ int kreloc_cmd_pack(int argc, char **argv)
 		{ "granule", required_argument, NULL, OPT_GRANULE },
 		{ "verify", no_argument, NULL, OPT_VERIFY },
 		{ "place-high", no_argument, NULL, OPT_PLACE_HIGH },
+		{ "measure-copy", no_argument, NULL, OPT_MEASURE_COPY },
 		{ "preserve", required_argument, NULL, OPT_PRESERVE },
 		{ "nested", required_argument, NULL, OPT_NESTED },
 		{ "output", required_argument, NULL, 'o' },
@@ -129,6 +131,9 @@ int kreloc_cmd_pack(int argc, char **argv)
 		}
 		case OPT_VERIFY:
 			in.options |= KRELOC_OPT_VERIFY;
+			break;
+		case OPT_MEASURE_COPY:
+			in.options |= KRELOC_OPT_MEASURE_COPY;
 			break;
 		case OPT_PLACE_HIGH:
 			in.options |= KRELOC_OPT_PLACE_HIGH;

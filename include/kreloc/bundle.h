@@ -57,7 +57,16 @@ enum kreloc_bundle_type {
 #define KRELOC_GRANULE_64K		3
 #define KRELOC_OPT_VERIFY		(1ULL << 8)	/* check SHA-256s before hand-off */
 #define KRELOC_OPT_PLACE_HIGH		(1ULL << 9)	/* place the payload as high as it fits */
-#define KRELOC_OPT_KNOWN		0x3ffULL
+/*
+ * Benchmark: before relocating, also time a plain copy of the same full
+ * pages under the same transitional tables (the limit a relocation can
+ * approach).  MMU mode only; it writes the destinations early, which the
+ * relocation then overwrites with the same bytes.
+ */
+#define KRELOC_OPT_MEASURE_COPY		(1ULL << 10)
+#define KRELOC_OPT_KNOWN		0x7ffULL
+/* The lowest option bit no shim understands, for tests of refusal. */
+#define KRELOC_OPT_FIRST_UNKNOWN	(KRELOC_OPT_KNOWN + 1)
 
 /** struct kreloc_bundle_header - on-disk header; use the accessors, not casts. */
 struct kreloc_bundle_header {

@@ -135,7 +135,7 @@ static void test_magic_version(void **state)
 static void test_header_fields(void **state)
 {
 	static const uint64_t bad_opts[] = {
-		1ULL << 10, 1ULL << 63, 0x400 | 0x11,
+		KRELOC_OPT_FIRST_UNKNOWN, 1ULL << 63, KRELOC_OPT_FIRST_UNKNOWN | 0x11,
 		3,			/* mode 3 */
 		0xf,			/* mode 15 */
 		4 << 4,			/* granule 4 */

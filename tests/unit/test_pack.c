@@ -186,7 +186,7 @@ static void test_pack_refusals(void **state)
 	}
 
 	full_input(&in);
-	in.options = 1ULL << 10;
+	in.options = KRELOC_OPT_FIRST_UNKNOWN;
 	expect_pack(&in, KRELOC_E_BUNDLE_HEADER, "options");
 	in.options = 3;
 	expect_pack(&in, KRELOC_E_BUNDLE_HEADER, "options");
