@@ -3,17 +3,32 @@
  * reloc.c - install the relocation trampoline in its control page.
  */
 #include <asm/reloc.h>
+#include <kreloc/bundle.h>
 
 /* relocate.S, in section .kreloc.trampoline (bounds from shim.lds) */
 extern const char __trampoline_start[], __trampoline_end[];
 extern const char kreloc_relocate_classic[], kreloc_relocate_mmu_el1[],
 	kreloc_relocate_mmu_el2[], kreloc_copy_plain_el1[], kreloc_copy_plain_el2[];
 
-void kreloc_reloc_install(uint64_t page, const struct kreloc_reloc_args *args)
+void kreloc_reloc_install(const struct kreloc_handoff *h, uint64_t flags)
 {
-	memcpy((void *)(uintptr_t)page, __trampoline_start,
-	       (size_t)(__trampoline_end - __trampoline_start));
-	memcpy((void *)(uintptr_t)(page + KRELOC_RELOC_ARGS_AT), args, sizeof(*args));
+	struct kreloc_reloc_args args = {
+		.head = h->ki.head,
+		.entry = h->place.kernel_load,
+		.dtb = h->place.dtb.base,
+		.mailbox = h->mailbox,
+		.flags = flags,
+	};
+
+	if (h->mode == KRELOC_MODE_MMU) {
+		args.ttbr = h->xlat.ttbr;
+		args.tcr = h->xlat.tcr;
+		args.mair = h->xlat.mair;
+		args.sctlr_set = h->xlat.sctlr_set;
+		args.sctlr_clear = h->xlat.sctlr_clear;
+	}
+	memcpy(h->control_va, __trampoline_start, (size_t)(__trampoline_end - __trampoline_start));
+	memcpy((uint8_t *)h->control_va + KRELOC_RELOC_ARGS_AT, &args, sizeof(args));
 }
 
 uint64_t kreloc_reloc_entry(uint64_t page, enum kreloc_reloc_kind kind)

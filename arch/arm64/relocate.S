@@ -78,8 +78,8 @@
  */
 .macro stamp slot
 	sample	x0, x1
-	.if \slot == RELOC_STAMP_COPIED
-	store_sample RELOC_STAMP_ENTRY, x26, x27
+	.if \slot == KRELOC_STAMP_COPIED
+	store_sample KRELOC_STAMP_ENTRY, x26, x27
 	.endif
 	store_sample \slot, x0, x1
 .endm
@@ -165,11 +165,11 @@ kreloc_relocate_classic:
 	sample	x26, x27
 	walk_list classic_page
 	dsb	sy					// all copies reached memory
-	stamp	RELOC_STAMP_COPIED
+	stamp	KRELOC_STAMP_COPIED
 	ic	iallu					// no stale instructions for the new Image
 	dsb	nsh
 	isb
-	stamp	RELOC_STAMP_EXIT
+	stamp	KRELOC_STAMP_EXIT
 	dsb	sy					// mailbox stores complete before we leave
 	enter_kernel
 
@@ -243,11 +243,11 @@ kreloc_relocate_classic:
 
 	walk_list mmu_page
 
-	stamp	RELOC_STAMP_COPIED
+	stamp	KRELOC_STAMP_COPIED
 	cbz	x17, 6f
 	sub	x14, x13, #1				// the mailbox lines, re-dirtied by the stamp
 	bic	x8, x17, x14
-	add	x24, x17, #RELOC_MAILBOX_SIZE
+	add	x24, x17, #KRELOC_MAILBOX_SIZE
 7:	dc	civac, x8
 	add	x8, x8, x13
 	cmp	x8, x24
@@ -262,7 +262,7 @@ kreloc_relocate_classic:
 	bic	x14, x14, #SCTLR_I
 	msr	sctlr_el\el, x14			// MMU off, from the identity-mapped page
 	isb
-	stamp	RELOC_STAMP_EXIT			// non-cacheable: straight to memory
+	stamp	KRELOC_STAMP_EXIT			// non-cacheable: straight to memory
 	dsb	sy
 	enter_kernel
 .endm

@@ -162,11 +162,7 @@ struct kreloc_xlat_walk_result {
 	enum kreloc_xlat_fault fault;
 };
 
-/**
- * typedef kreloc_phys_read_fn - read @len bytes of physical memory at @pa.
- * Return: a pointer to them, or NULL if that memory cannot be read.
- */
-typedef const void *(*kreloc_phys_read_fn)(void *ctx, uint64_t pa, uint64_t len);
+/* kreloc_phys_read_fn, used by the walker, is defined in alloc.h. */
 
 /* ---- geometry (pure) ---------------------------------------------------- */
 

@@ -6,7 +6,7 @@
 #define KRELOC_ASM_RELOC_H
 
 #include <asm/reloc_args.h>
-#include <kreloc/kreloc_env.h>
+#include <kreloc/handoff.h>
 #include <stddef.h>
 
 /** struct kreloc_reloc_args - everything the trampoline reads besides the list. */
@@ -46,13 +46,16 @@ enum kreloc_reloc_kind {
 };
 
 /**
- * kreloc_reloc_install() - copy the trampolines and @args into a control page.
- * @page: the control page's address (identity mapped, 4 KiB, inside no
- *        destination); the code goes first, the parameter block at
- *        KRELOC_RELOC_ARGS_AT
- * @args: the parameters
+ * kreloc_reloc_install() - copy the trampolines and their parameters into
+ * the control page of a prepared hand-off.
+ * @h:     after kreloc_handoff_prepare() succeeded
+ * @flags: RELOC_FLAG_* (e.g. the PMU counts instructions: stamp them)
+ *
+ * The code goes first, the parameter block at KRELOC_RELOC_ARGS_AT.  The
+ * control page is written through @h->control_va; if that was done with
+ * caches on, the caller cleans it to PoC before entering it.
  */
-void kreloc_reloc_install(uint64_t page, const struct kreloc_reloc_args *args);
+void kreloc_reloc_install(const struct kreloc_handoff *h, uint64_t flags);
 
 /** kreloc_reloc_entry() - physical address of entry point @kind in @page. */
 uint64_t kreloc_reloc_entry(uint64_t page, enum kreloc_reloc_kind kind);

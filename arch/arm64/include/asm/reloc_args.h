@@ -22,15 +22,7 @@
 
 #define RELOC_FLAG_PMU_BIT	0	/* PMEVCNTR0 counts instructions: stamp it too */
 
-/*
- * The mailbox: three (counter, instructions) pairs of 64-bit big-endian
- * values, like FDT cells, written at trampoline entry, after the last copy
- * and just before the jump.  The shim points it at a property of the next
- * kernel's /chosen, so the figures survive into the booted system.
- */
-#define RELOC_STAMP_ENTRY	0
-#define RELOC_STAMP_COPIED	1
-#define RELOC_STAMP_EXIT	2
-#define RELOC_MAILBOX_SIZE	48
+/* The mailbox's layout is in <kreloc/mailbox.h>. */
+#include <kreloc/mailbox.h>
 
 #endif /* KRELOC_ASM_RELOC_ARGS_H */

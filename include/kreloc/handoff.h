@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * handoff.h - one kernel hand-off, from payload to a checked entry list.
+ *
+ * This is the API an embedder (boot loader, hypervisor, the kreloc shim)
+ * drives.  Three steps, each of which can fail and none of which touches
+ * memory the caller did not hand over (the map's reserved ranges, the
+ * payload, memory outside RAM):
+ *
+ *   kreloc_handoff_plan()     check the Image, place kernel / initrd / tree
+ *                             by the boot protocol, edit /chosen, validate
+ *                             the segments, refuse early if RAM is short
+ *   kreloc_handoff_stage()    copy the segments into safe pages from the
+ *                             caller's allocator and build the entry list
+ *   kreloc_handoff_prepare()  take the control page, build the transitional
+ *                             tables (MMU mode), re-read the list as the
+ *                             trampoline will and prove it writes exactly
+ *                             the segments
+ *
+ * After prepare() nothing can fail: the architecture code installs the
+ * trampoline in the control page (asm/reloc.h) and jumps, the point of no
+ * return.  A hand-off is not reusable after a failure; start again.
+ */
+#ifndef KRELOC_HANDOFF_H
+#define KRELOC_HANDOFF_H
+
+#include <kreloc/alloc.h>
+#include <kreloc/fdt.h>
+#include <kreloc/image.h>
+#include <kreloc/kimage.h>
+#include <kreloc/mailbox.h>
+#include <kreloc/memmap.h>
+#include <kreloc/place.h>
+#include <kreloc/xlat.h>
+
+#define KRELOC_HANDOFF_SEGMENTS	3	/* kernel, initrd, device tree */
+
+/* Room plan() needs in the tree buffer beyond the used tree: /chosen edits + mailbox. */
+#define KRELOC_HANDOFF_FDT_ROOM	(KRELOC_FDT_HEADROOM + 256)
+
+enum kreloc_seed_origin {
+	KRELOC_SEEDS_NONE,	/* no entropy anywhere: no seeds handed on */
+	KRELOC_SEEDS_CALLER,	/* from @entropy (e.g. RNDR) */
+	KRELOC_SEEDS_FDT,	/* derived from the incoming tree's seeds */
+};
+
+/**
+ * struct kreloc_payload - what to boot.  Every buffer stays valid and
+ * unchanged until the hand-off.
+ * @image, @image_len:   the arm64 Image
+ * @initrd, @initrd_len: the initrd, or NULL / 0
+ * @cmdline:             NUL-terminated command line, or NULL to keep the
+ *                       tree's /chosen/bootargs
+ * @fdt:                 the device tree to hand on, already validated with
+ *                       kreloc_fdt_check()
+ * @fdt_buf:             8-byte aligned buffer the edited tree is built in;
+ * @fdt_buf_size:        at least kreloc_fdt_used_size(@fdt) +
+ *                       KRELOC_HANDOFF_FDT_ROOM bytes
+ */
+struct kreloc_payload {
+	const void *image;
+	uint64_t image_len;
+	const void *initrd;
+	uint64_t initrd_len;
+	const char *cmdline;
+	const void *fdt;
+	void *fdt_buf;
+	uint64_t fdt_buf_size;
+};
+
+/**
+ * struct kreloc_handoff - state of one hand-off.
+ *
+ * Inputs, set before plan():
+ * @map:           RAM and the ranges nothing may be written to (firmware
+ *                 reservations, the loader itself, the payload's buffers,
+ *                 preserved regions); plan() adds to it in MMU mode
+ * @alloc, @alloc_ctx: the page allocator (alloc.h) for staging, list,
+ *                 tables and control page; pages it returns must be free RAM
+ * @mode:          KRELOC_MODE_MMU or KRELOC_MODE_CLASSIC (bundle.h)
+ * @granule_shift: transitional table granule in MMU mode: 12, 14 or 16
+ * @el:            exception level the trampoline runs at: 1 or 2
+ * @mmfr0:         the CPU's ID_AA64MMFR0_EL1 (granules, physical range)
+ * @place_high:    place the payload as high in RAM as it fits
+ * @counters:      add the counter mailbox (mailbox.h) to the next /chosen
+ * @entropy, @entropy_len: random bytes from the CPU (RNDR) for the seeds;
+ *                 empty to derive them from the incoming tree's seeds
+ * @salt:          a value unique to this hand-off (a counter reading)
+ *
+ * Results, valid once the step that fills them returned 0:
+ * plan():    @img, @place, @segs, @nr_segs, @fdt_size, @seeds, @mailbox
+ * stage():   @ki (counts of source, list and set-aside pages)
+ * prepare(): @control, @control_va, @xlat (MMU mode), @list
+ */
+struct kreloc_handoff {
+	struct kreloc_memmap *map;
+	kreloc_alloc_fn alloc;
+	void *alloc_ctx;
+	unsigned int mode;
+	unsigned int granule_shift;
+	unsigned int el;
+	uint64_t mmfr0;
+	bool place_high;
+	bool counters;
+	const uint8_t *entropy;
+	size_t entropy_len;
+	uint64_t salt;
+
+	struct kreloc_image_info img;
+	struct kreloc_placement place;
+	struct kreloc_segment segs[KRELOC_HANDOFF_SEGMENTS];
+	unsigned int nr_segs;
+	uint64_t fdt_size;
+	enum kreloc_seed_origin seeds;
+	uint64_t mailbox;
+	struct kreloc_kimage ki;
+	uint64_t control;
+	void *control_va;
+	struct kreloc_xlat xlat;
+	struct kreloc_list_stats list;
+};
+
+/**
+ * kreloc_handoff_plan() - check and place the payload, write the next tree.
+ * @h: inputs set as above; @p: the payload
+ *
+ * Return: 0; KRELOC_E_INVAL (bad inputs); any KRELOC_E_IMAGE_* code;
+ * KRELOC_E_XLAT_GRANULE (MMU mode, granule the CPU lacks); KRELOC_E_FDT*;
+ * KRELOC_E_NO_ROOM / KRELOC_E_INITRD_WINDOW (placement); KRELOC_E_SEG_*;
+ * KRELOC_E_NOMEM (free RAM outside the destinations cannot hold the staged
+ * copy, list, tables and control page: refused before anything is written).
+ */
+int kreloc_handoff_plan(struct kreloc_handoff *h, const struct kreloc_payload *p);
+
+/**
+ * kreloc_handoff_stage() - copy the segments into safe pages, build the list.
+ * Return: 0 or as kreloc_kimage_load().
+ */
+int kreloc_handoff_stage(struct kreloc_handoff *h);
+
+/**
+ * kreloc_handoff_prepare() - control page, tables, and the proof of the list.
+ * @h:  a staged hand-off
+ * @rd: reads physical memory (the list pages) as the trampoline will
+ * @rd_ctx: passed to @rd
+ *
+ * Return: 0; KRELOC_E_NOMEM; KRELOC_E_XLAT_* (tables); KRELOC_E_LIST_*
+ * when the list is not exactly the segments.
+ */
+int kreloc_handoff_prepare(struct kreloc_handoff *h, kreloc_phys_read_fn rd, void *rd_ctx);
+
+#endif /* KRELOC_HANDOFF_H */

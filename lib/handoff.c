@@ -1,0 +1,285 @@
+// SPDX-License-Identifier: MIT
+/*
+ * handoff.c - plan, stage and prepare one kernel hand-off (see handoff.h).
+ */
+#include <libfdt.h>
+
+#include <kreloc/bundle.h>
+#include <kreloc/error.h>
+#include <kreloc/fdt.h>
+#include <kreloc/handoff.h>
+#include <kreloc/seed.h>
+
+/* Longest bootargs kept from the incoming tree when no command line is given. */
+#define BOOTARGS_MAX	KRELOC_FDT_BOOTARGS_MAX
+
+static int reserve(struct kreloc_memmap *map, uint64_t base, uint64_t end)
+{
+	return end > base ? kreloc_memmap_add_reserved(map, base, end - base) : 0;
+}
+
+/*
+ * The transitional tables map whole granules of RAM only: keep the partial
+ * granules at the ends of RAM banks out of use, so every page the
+ * relocation touches is mapped.
+ */
+static int reserve_partial_granules(struct kreloc_memmap *map, unsigned int shift)
+{
+	struct kreloc_range ram[KRELOC_MEMMAP_MAX_RAM];
+	unsigned int n = map->nr_ram;
+	uint64_t g = 1ULL << shift;
+	int err = 0;
+
+	memcpy(ram, map->ram, sizeof(ram));
+	for (unsigned int i = 0; i < n && !err; i++) {
+		uint64_t end = kreloc_range_end(&ram[i]);
+		uint64_t lo = KRELOC_ALIGN_UP(ram[i].base, g);
+		uint64_t hi = KRELOC_ALIGN_DOWN(end, g);
+
+		if (hi <= lo) {
+			err = reserve(map, ram[i].base, end);
+			continue;
+		}
+		err = reserve(map, ram[i].base, lo);
+		if (!err)
+			err = reserve(map, hi, end);
+	}
+	return err;
+}
+
+/* Fresh seeds: the caller's entropy, else the incoming tree's seeds. */
+static void make_seeds(struct kreloc_handoff *h, const void *fdt_in, struct kreloc_chosen *c,
+		       struct kreloc_seeds *seeds)
+{
+	uint8_t from_fdt[64];
+	const uint8_t *in = h->entropy;
+	size_t len = h->entropy_len;
+
+	h->seeds = KRELOC_SEEDS_CALLER;
+	if (!len) {
+		h->seeds = KRELOC_SEEDS_FDT;
+		in = from_fdt;
+		if (kreloc_fdt_seed(fdt_in, from_fdt, sizeof(from_fdt), &len) < 0)
+			len = 0;
+	}
+	if (!len || kreloc_seed_derive(in, len, h->salt, seeds) < 0) {
+		h->seeds = KRELOC_SEEDS_NONE;
+		return;
+	}
+	c->has_kaslr_seed = true;
+	c->kaslr_seed = seeds->kaslr;
+	c->rng_seed = seeds->rng;
+	c->rng_seed_len = sizeof(seeds->rng);
+}
+
+/* Add the counter mailbox, pack the tree, and note the mailbox's offset. */
+static int add_mailbox(struct kreloc_handoff *h, void *fdt)
+{
+	int chosen = fdt_path_offset(fdt, "/chosen");
+	const void *val;
+	void *slot;
+	int len;
+
+	if (chosen < 0 ||
+	    fdt_setprop_placeholder(fdt, chosen, KRELOC_MAILBOX_PROP, KRELOC_MAILBOX_SIZE, &slot))
+		return KRELOC_E_FDT_NO_SPACE;
+	memset(slot, 0, KRELOC_MAILBOX_SIZE);
+	if (fdt_pack(fdt))
+		return KRELOC_E_FDT;
+	chosen = fdt_path_offset(fdt, "/chosen");	/* packing moved it */
+	val = chosen < 0 ? NULL : fdt_getprop(fdt, chosen, KRELOC_MAILBOX_PROP, &len);
+	if (!val || len != KRELOC_MAILBOX_SIZE)
+		return KRELOC_E_FDT;
+	h->mailbox = (uint64_t)((const uint8_t *)val - (const uint8_t *)fdt);
+	return 0;
+}
+
+/* Copy the incoming bootargs (or "") into @buf. */
+static void incoming_bootargs(const void *fdt, char *buf)
+{
+	int chosen = fdt_path_offset(fdt, "/chosen");
+	const char *args = chosen < 0 ? NULL : fdt_getprop(fdt, chosen, "bootargs", NULL);
+	size_t n = 0;
+
+	while (args && n < BOOTARGS_MAX && args[n])
+		n++;
+	memcpy(buf, args ? args : "", n);
+	buf[n] = '\0';
+}
+
+/* The next kernel's tree: /chosen edited, placed, in p->fdt_buf. */
+static int build_fdt(struct kreloc_handoff *h, const struct kreloc_payload *p)
+{
+	struct kreloc_chosen c = { 0 };
+	struct kreloc_seeds seeds;
+	char bootargs[BOOTARGS_MAX + 1];
+	uint64_t room = kreloc_fdt_used_size(p->fdt) + KRELOC_HANDOFF_FDT_ROOM;
+	int err;
+
+	if (p->fdt_buf_size < room)
+		return KRELOC_E_FDT_NO_SPACE;
+	err = kreloc_fdt_prepare(p->fdt, p->fdt_buf, room);
+	if (err)
+		return err;
+	/* Placed with the unpacked size: packing only shrinks the tree. */
+	err = kreloc_place(h->map, &h->img, p->initrd_len, fdt_totalsize(p->fdt_buf),
+			   h->place_high, &h->place);
+	if (err)
+		return err;
+
+	if (!p->cmdline)
+		incoming_bootargs(p->fdt, bootargs);
+	c.bootargs = p->cmdline ? p->cmdline : bootargs;
+	if (p->initrd_len) {
+		c.initrd_start = h->place.initrd.base;
+		c.initrd_end = h->place.initrd.base + p->initrd_len;
+	}
+	make_seeds(h, p->fdt, &c, &seeds);
+	err = kreloc_fdt_set_chosen(p->fdt_buf, &c);
+	if (!err && h->counters)
+		err = add_mailbox(h, p->fdt_buf);
+	else if (!err && fdt_pack(p->fdt_buf))
+		err = KRELOC_E_FDT;
+	if (err)
+		return err;
+	h->fdt_size = fdt_totalsize(p->fdt_buf);
+	if (h->counters)
+		h->mailbox += h->place.dtb.base;
+	return 0;
+}
+
+/* Worst-case table pages, in 4 KiB units, for kreloc_kimage_check_room(). */
+static int table_reserve(const struct kreloc_handoff *h, uint64_t *pages)
+{
+	struct kreloc_xlat_region r[KRELOC_MEMMAP_MAX_RAM];
+	struct kreloc_xlat_config cfg = {
+		.granule_shift = h->granule_shift, .el = h->el, .pa_bits = KRELOC_XLAT_MAX_BITS,
+	};
+	unsigned int n = 0, count;
+	int err;
+
+	*pages = 0;
+	if (h->mode != KRELOC_MODE_MMU)
+		return 0;
+	for (unsigned int i = 0; i < h->map->nr_ram; i++) {
+		r[n] = (struct kreloc_xlat_region){ h->map->ram[i].base, h->map->ram[i].size,
+						    KRELOC_XLAT_RW_DATA };
+		if (kreloc_xlat_round(&r[n], h->granule_shift, false) == 0 && r[n].size)
+			n++;
+	}
+	err = kreloc_xlat_count(&cfg, r, n, &count);
+	if (err)
+		return err;
+	/* The executable control page splits one block down to a page: at most 3 more tables. */
+	*pages = (uint64_t)(count + 3) << (h->granule_shift - 12);
+	return 0;
+}
+
+int kreloc_handoff_plan(struct kreloc_handoff *h, const struct kreloc_payload *p)
+{
+	const struct kreloc_image_info *img = &h->img;
+	uint64_t tables;
+	int pa_bits, err;
+
+	if (!h || !p || !h->map || !h->alloc || !p->image || !p->fdt || !p->fdt_buf ||
+	    (p->initrd_len && !p->initrd) || (h->el != 1 && h->el != 2) ||
+	    (h->mode != KRELOC_MODE_MMU && h->mode != KRELOC_MODE_CLASSIC))
+		return KRELOC_E_INVAL;
+	err = kreloc_image_parse(p->image, p->image_len, &h->img);
+	if (!err)
+		err = kreloc_image_check_cpu(img, kreloc_xlat_granules(h->mmfr0));
+	if (err)
+		return err;
+	if (h->mode == KRELOC_MODE_MMU) {
+		pa_bits = kreloc_xlat_check_cpu(h->mmfr0, h->granule_shift);
+		if (pa_bits < 0)
+			return pa_bits;
+		err = reserve_partial_granules(h->map, h->granule_shift);
+		if (err)
+			return err;
+	}
+	err = build_fdt(h, p);
+	if (err)
+		return err;
+
+	h->nr_segs = 0;
+	h->segs[h->nr_segs++] = (struct kreloc_segment){
+		p->image, p->image_len, h->place.kernel_load,
+		KRELOC_ALIGN_UP(p->image_len, KRELOC_PAGE_SIZE) };
+	if (p->initrd_len)
+		h->segs[h->nr_segs++] = (struct kreloc_segment){
+			p->initrd, p->initrd_len, h->place.initrd.base, h->place.initrd.size };
+	h->segs[h->nr_segs++] = (struct kreloc_segment){
+		p->fdt_buf, h->fdt_size, h->place.dtb.base,
+		KRELOC_ALIGN_UP(h->fdt_size, KRELOC_PAGE_SIZE) };
+	err = kreloc_segments_validate(h->map, h->segs, h->nr_segs);
+	if (!err)
+		err = table_reserve(h, &tables);
+	/* ... + the control page, a whole granule in MMU mode */
+	if (!err)
+		err = kreloc_kimage_check_room(h->map, h->segs, h->nr_segs, tables +
+					       (h->mode == KRELOC_MODE_MMU ?
+						1ULL << (h->granule_shift - 12) : 1));
+	return err;
+}
+
+int kreloc_handoff_stage(struct kreloc_handoff *h)
+{
+	h->ki = (struct kreloc_kimage){
+		.map = h->map, .segs = h->segs, .nr_segs = h->nr_segs,
+		.alloc = h->alloc, .alloc_ctx = h->alloc_ctx,
+	};
+	return kreloc_kimage_load(&h->ki);
+}
+
+static void *safe_alloc(void *ctx, uint64_t size, uint64_t *pa)
+{
+	return kreloc_kimage_alloc_safe(ctx, size, pa);
+}
+
+/* Transitional tables: all RAM read-write, the control page executable. */
+static int build_tables(struct kreloc_handoff *h)
+{
+	struct kreloc_xlat_region r[KRELOC_MEMMAP_MAX_RAM + 1];
+	struct kreloc_xlat_config cfg = { .granule_shift = h->granule_shift, .el = h->el };
+	uint64_t g = 1ULL << h->granule_shift;
+	unsigned int n = 0;
+	int pa_bits = kreloc_xlat_check_cpu(h->mmfr0, h->granule_shift);
+
+	if (pa_bits < 0)
+		return pa_bits;
+	cfg.pa_bits = (unsigned int)pa_bits;
+	for (unsigned int i = 0; i < h->map->nr_ram; i++) {
+		r[n] = (struct kreloc_xlat_region){ h->map->ram[i].base, h->map->ram[i].size,
+						    KRELOC_XLAT_RW_DATA };
+		/* inward: plan() reserved the partial granules, so nothing used is lost */
+		if (kreloc_xlat_round(&r[n], h->granule_shift, false) == 0 && r[n].size)
+			n++;
+	}
+	r[n++] = (struct kreloc_xlat_region){ KRELOC_ALIGN_DOWN(h->control, g), g,
+					      KRELOC_XLAT_RX_CODE };
+	return kreloc_xlat_build(&cfg, r, n, safe_alloc, &h->ki, &h->xlat);
+}
+
+int kreloc_handoff_prepare(struct kreloc_handoff *h, kreloc_phys_read_fn rd, void *rd_ctx)
+{
+	int err;
+
+	if (!h->ki.head || !rd)
+		return KRELOC_E_INVAL;
+	/*
+	 * A whole granule for the control page: the tables make it executable
+	 * and read-only, so nothing else may share it.
+	 */
+	h->control_va = kreloc_kimage_alloc_safe(&h->ki, h->mode == KRELOC_MODE_MMU ?
+						 1ULL << h->granule_shift : KRELOC_PAGE_SIZE,
+						 &h->control);
+	if (!h->control_va)
+		return KRELOC_E_NOMEM;
+	if (h->mode == KRELOC_MODE_MMU) {
+		err = build_tables(h);
+		if (err)
+			return err;
+	}
+	return kreloc_kimage_check_list(h->ki.head, rd, rd_ctx, h->segs, h->nr_segs, &h->list);
+}
