@@ -41,7 +41,8 @@ LIB_SRCS	:= $(wildcard lib/*.c)
 TOOLS_MAIN	:= tools/kreloc.c
 TOOLS_SRCS	:= $(filter-out $(TOOLS_MAIN),$(wildcard tools/*.c))
 UNIT_SRCS	:= $(wildcard tests/unit/test_*.c)
-SHIM_SRCS	:= $(filter-out %.lds.S,$(wildcard shim/*.c shim/*.S arch/arm64/*.c arch/arm64/*.S))
+ARCH_SRCS	:= $(wildcard arch/arm64/*.c arch/arm64/*.S)
+SHIM_SRCS	:= $(filter-out %.lds.S,$(wildcard shim/*.c shim/*.S))
 SHIM_LDS	:= $(B)/arm64/shim.lds
 
 HOST_LIB	:= $(B)/host/libkreloc.a
@@ -54,7 +55,10 @@ SHIM_IMAGE	:= $(B)/shim.Image
 
 HOST_LIB_OBJS	:= $(patsubst %.c,$(B)/host/%.o,$(LIB_SRCS))
 HOST_TOOLS_OBJS	:= $(patsubst %.c,$(B)/host/%.o,$(TOOLS_SRCS))
-TARGET_LIB_OBJS	:= $(patsubst %.c,$(B)/arm64/%.o,$(LIB_SRCS))
+# The arm64 library: the portable core plus the arch code an embedder needs
+# (trampolines, cache maintenance, the jump into the control page).
+TARGET_LIB_OBJS	:= $(patsubst %.c,$(B)/arm64/%.o,$(LIB_SRCS)) \
+	$(patsubst %,$(B)/arm64/%.o,$(basename $(ARCH_SRCS)))
 SHIM_OBJS	:= $(patsubst %,$(B)/arm64/%.o,$(basename $(SHIM_SRCS)))
 
 .PHONY: all host target setup demo check unit clean
@@ -100,7 +104,7 @@ $(TARGET_LIB): $(TARGET_LIB_OBJS)
 	@rm -f $@
 	$(CROSS)ar rcs $@ $^
 
-$(SHIM_LDS): shim/shim.lds.S arch/arm64/include/asm/reloc_args.h
+$(SHIM_LDS): shim/shim.lds.S
 	@mkdir -p $(dir $@)
 	$(TCC) -E -P -x c $(TARGET_ASFLAGS) $< -o $@
 

@@ -6,10 +6,7 @@
  * relocations for wherever a loader put us.  image_size in the header covers
  * everything up to _end, BSS and stack included, as the boot protocol asks;
  * scripts/set-image-size writes it after the link.
- * Run through the C preprocessor for the shared constants.
  */
-#include <asm/reloc_args.h>
-
 OUTPUT_FORMAT("elf64-littleaarch64")
 OUTPUT_ARCH(aarch64)
 ENTRY(_start)
@@ -22,17 +19,8 @@ SECTIONS
 	.text : {
 		*(.text .text.*)
 	}
-	/*
-	 * The relocation routines run from a control page after the shim's own
-	 * memory may have been overwritten: they are copied there first, so they
-	 * must be self-contained and fit the page (checked below).
-	 */
-	. = ALIGN(4096);
-	.trampoline : {
-		__trampoline_start = .;
-		KEEP(*(.kreloc.trampoline))
-		__trampoline_end = .;
-	}
+	/* Copied into a control page before use; relocate.S checks its size. */
+	.trampoline : { KEEP(*(.kreloc.trampoline)) }
 	. = ALIGN(16);
 	.rodata : { *(.rodata .rodata.*) }
 	.data.rel.ro : { *(.data.rel.ro .data.rel.ro.*) }
@@ -63,6 +51,4 @@ SECTIONS
 	/DISCARD/ : { *(.interp .dynsym .dynstr .hash .gnu.hash .note.* .comment .eh_frame*) }
 }
 
-ASSERT(__trampoline_end - __trampoline_start <= 4096 - RELOC_ARGS_SIZE,
-       "relocation trampoline and its parameters exceed the control page")
 ASSERT(__bss_start == _file_end, "file contents must end where BSS starts")

@@ -5,8 +5,8 @@
 #include <asm/reloc.h>
 #include <kreloc/bundle.h>
 
-/* relocate.S, in section .kreloc.trampoline (bounds from shim.lds) */
-extern const char __trampoline_start[], __trampoline_end[];
+/* relocate.S: everything between these two symbols goes into the control page */
+extern const char kreloc_trampoline_start[], kreloc_trampoline_end[];
 extern const char kreloc_relocate_classic[], kreloc_relocate_mmu_el1[],
 	kreloc_relocate_mmu_el2[], kreloc_copy_plain_el1[], kreloc_copy_plain_el2[];
 
@@ -27,7 +27,7 @@ void kreloc_reloc_install(const struct kreloc_handoff *h, uint64_t flags)
 		args.sctlr_set = h->xlat.sctlr_set;
 		args.sctlr_clear = h->xlat.sctlr_clear;
 	}
-	memcpy(h->control_va, __trampoline_start, (size_t)(__trampoline_end - __trampoline_start));
+	memcpy(h->control_va, kreloc_trampoline_start, (size_t)(kreloc_trampoline_end - kreloc_trampoline_start));
 	memcpy((uint8_t *)h->control_va + KRELOC_RELOC_ARGS_AT, &args, sizeof(args));
 }
 
@@ -41,5 +41,5 @@ uint64_t kreloc_reloc_entry(uint64_t page, enum kreloc_reloc_kind kind)
 		[KRELOC_COPY_PLAIN_EL2] = kreloc_copy_plain_el2,
 	};
 
-	return page + (uint64_t)(entry[kind] - __trampoline_start);
+	return page + (uint64_t)(entry[kind] - kreloc_trampoline_start);
 }

@@ -28,6 +28,9 @@
 #define PAGE_SIZE	KRELOC_IND_PAGE_SIZE
 
 	.section .kreloc.trampoline, "ax"
+	.balign	64
+	.globl	kreloc_trampoline_start
+kreloc_trampoline_start:
 
 .macro load_args
 	ldp	x9, x15, [x0, #RELOC_ARGS_HEAD]		// head, entry
@@ -359,3 +362,12 @@ kreloc_copy_plain_el1:
 	.globl	kreloc_copy_plain_el2
 kreloc_copy_plain_el2:
 	copy_plain 2
+
+	/*
+	 * All of the section is copied into one control page, the parameters
+	 * at its end.  .org pads to exactly that size, and the assembler
+	 * refuses to move it backwards: the size check, made when assembling.
+	 */
+	.org	4096 - RELOC_ARGS_SIZE
+	.globl	kreloc_trampoline_end
+kreloc_trampoline_end:
