@@ -222,6 +222,9 @@ int kreloc_bundle_parse(const void *buf, uint64_t len, struct kreloc_bundle *out
 		return KRELOC_E_BUNDLE_OVERLAP;
 	if (!b.image.sha256)
 		return KRELOC_E_BUNDLE_MISSING;
+	/* a nested bundle is the next stage's initrd: not both */
+	if (b.initrd.sha256 && b.nested.sha256)
+		return KRELOC_E_BUNDLE_ENTRY;
 	err = check_cmdline(&b.cmdline);
 	if (err)
 		return err;

@@ -34,7 +34,32 @@ static int fdt_err(int err)
 	}
 }
 
-/* Header, size and (when @full) structure of a blob in @len bytes. */
+/*
+ * The blocks in the order every writer (dtc, libfdt, QEMU, U-Boot) lays
+ * them out, without overlap: memory reservation map, structure, strings.
+ * libfdt checks only that each block starts inside the blob; the map has
+ * no size field and runs to its zero entry, so a map that runs on into the
+ * structure block reads as reservations there, and fdt_open_into() must
+ * rebuild a blob whose blocks overlap or are out of order in extra room
+ * that kreloc_fdt_prepare() does not promise.  Such blobs are corrupt here.
+ * Version 16 and older have no structure size: its start is checked only.
+ */
+static int check_layout(const void *fdt)
+{
+	int n = fdt_num_mem_rsv(fdt);
+	uint64_t rsv_end, st = fdt_off_dt_struct(fdt), str = fdt_off_dt_strings(fdt);
+
+	if (n < 0)
+		return KRELOC_E_FDT;
+	rsv_end = fdt_off_mem_rsvmap(fdt) + ((uint64_t)n + 1) * sizeof(struct fdt_reserve_entry);
+	if (rsv_end > st || st > str)
+		return KRELOC_E_FDT;
+	if (fdt_version(fdt) >= 17 && st + fdt_size_dt_struct(fdt) > str)
+		return KRELOC_E_FDT;
+	return 0;
+}
+
+/* Header, size and (when @full) structure and layout of a blob in @len bytes. */
 static int check_len(const void *fdt, size_t len, bool full)
 {
 	if (!fdt)
@@ -45,7 +70,7 @@ static int check_len(const void *fdt, size_t len, bool full)
 		return KRELOC_E_FDT_TOO_LARGE;
 	if (fdt_totalsize(fdt) > len || (full && fdt_check_full(fdt, len) != 0))
 		return KRELOC_E_FDT;
-	return 0;
+	return full ? check_layout(fdt) : 0;
 }
 
 int kreloc_fdt_check(const void *fdt, size_t len)
@@ -543,8 +568,9 @@ int kreloc_fdt_prepare(const void *in, void *out, size_t outsz)
 	err = check_blob(in);
 	if (err)
 		return err;
-	if (fdt_num_mem_rsv(in) < 0)
-		return KRELOC_E_FDT;
+	err = check_layout(in);
+	if (err)
+		return err;
 	used = kreloc_fdt_used_size(in);
 	size = outsz < KRELOC_FDT_MAX_SIZE ? outsz : KRELOC_FDT_MAX_SIZE;
 	if (size < used + KRELOC_FDT_HEADROOM)

@@ -136,6 +136,9 @@ static int build_fdt(struct kreloc_handoff *h, const struct kreloc_payload *p)
 	}
 	make_seeds(h, p->fdt, &c, &seeds);
 	err = kreloc_fdt_set_chosen(p->fdt_buf, &c);
+	for (unsigned int i = 0; i < p->nr_preserve && !err; i++)
+		if (fdt_add_mem_rsv(p->fdt_buf, p->preserve[i].base, p->preserve[i].size))
+			err = KRELOC_E_FDT_NO_SPACE;
 	if (!err && h->counters)
 		err = add_mailbox(h, p->fdt_buf);
 	else if (!err && fdt_pack(p->fdt_buf))
@@ -183,6 +186,7 @@ int kreloc_handoff_plan(struct kreloc_handoff *h, const struct kreloc_payload *p
 
 	if (!h || !p || !h->map || !h->alloc || !p->image || !p->fdt || !p->fdt_buf ||
 	    (p->initrd_len && !p->initrd) || (h->el != 1 && h->el != 2) ||
+	    p->nr_preserve > KRELOC_HANDOFF_MAX_PRESERVE || (p->nr_preserve && !p->preserve) ||
 	    (h->mode != KRELOC_MODE_MMU && h->mode != KRELOC_MODE_CLASSIC))
 		return KRELOC_E_INVAL;
 	err = kreloc_image_parse(p->image, p->image_len, &h->img);

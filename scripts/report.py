@@ -13,6 +13,7 @@ benchmarks.  The lines it understands (anywhere in a line, first one wins):
   kreloc-init: cntvct=N cntfrq=F       counter at init (first thing it does)
   kreloc-init: release=R               uname -r
   kreloc-init: cmdline=C               /proc/cmdline
+  kreloc-init: cpus=C nodes=N           online CPUs and NUMA nodes (sysfs lists)
   kreloc-init: relocate-counters=HEX   the trampoline's mailbox: three
                                        (counter, instructions) pairs of
                                        big-endian u64 at entry, after the
@@ -41,6 +42,7 @@ INIT_MARKER = "KRELOC-INIT-MARKER"
 
 _ERROR_RE = re.compile(r"kreloc-shim-error: (E_[A-Z0-9_]+)(?::\s*(.*))?$")
 _CNT_RE = re.compile(r"kreloc-init: cntvct=(\d+) cntfrq=(\d+)")
+_CPUS_RE = re.compile(r"kreloc-init: cpus=(\S+) nodes=(\S+)")
 _MAILBOX_RE = re.compile(r"kreloc-init: relocate-counters=([0-9a-f]{96})\b")
 MIB = 1 << 20
 
@@ -65,7 +67,7 @@ def parse_console(text):
         "shim_error_name": None, "shim_progress": 0, "booting_linux": False,
         "init_marker": False, "release": None, "cmdline": None,
         "cntvct": None, "cntfrq": None, "after_error": False,
-        "mailbox": None,
+        "mailbox": None, "cpus_online": None, "nodes_online": None,
     }
     for line in text.splitlines():
         line = line.rstrip("\r")
@@ -100,6 +102,9 @@ def parse_console(text):
         rest = _after(line, "kreloc-init: release=")
         if rest is not None and r["release"] is None:
             r["release"] = rest.strip()
+        m = _CPUS_RE.search(line)
+        if m and r["cpus_online"] is None:
+            r["cpus_online"], r["nodes_online"] = m.group(1), m.group(2)
         m = _MAILBOX_RE.search(line)
         if m and r["mailbox"] is None:
             raw = bytes.fromhex(m.group(1))
@@ -154,6 +159,8 @@ def build_report(parsed, packed_cmdline, el_requested, require_shim=True, extra=
     rep["cmdline"] = parsed["cmdline"]
     rep["init_cntvct"] = parsed["cntvct"]
     rep["init_cntfrq"] = parsed["cntfrq"]
+    rep["cpus_online"] = parsed["cpus_online"]
+    rep["nodes_online"] = parsed["nodes_online"]
     rep["el_requested"] = el_requested
     if parsed["shim_report"] is not None:
         add_phases(rep, parsed)

@@ -15,6 +15,7 @@
 #include <kreloc/error.h>
 #include <kreloc/fdt.h>
 #include <kreloc/handoff.h>
+#include <kreloc/sha256.h>
 #include <libfdt.h>
 #include "freemem.h"
 #include "pmu.h"
@@ -108,6 +109,23 @@ static void read_memory_map(void)
 		shim_fail(KRELOC_E_SEG_NOT_RAM, "bundle outside RAM");
 }
 
+/*
+ * Print a preserved region's SHA-256, so a chain of hand-offs can show the
+ * region came through every stage unchanged.
+ */
+static void report_preserved(const struct kreloc_range *r)
+{
+	uint8_t md[KRELOC_SHA256_SIZE];
+
+	if (!kreloc_memmap_is_ram(&st.map, r->base, r->size))
+		shim_fail(KRELOC_E_SEG_NOT_RAM, "preserved region outside RAM");
+	kreloc_sha256((const void *)(uintptr_t)r->base, r->size, md);
+	shim_printf("kreloc: preserved 0x%lx+0x%lx sha256=", r->base, r->size);
+	for (unsigned int i = 0; i < sizeof(md); i++)
+		shim_printf("%02x", md[i]);
+	shim_printf("\n");
+}
+
 static void parse_bundle(void)
 {
 	const struct kreloc_bundle *b = &st.bundle;
@@ -118,9 +136,11 @@ static void parse_bundle(void)
 		check(kreloc_bundle_verify(b), "bundle");
 	if (b->dtb.data)
 		check(kreloc_fdt_check(b->dtb.data, b->dtb.len), "bundle device tree");
-	for (unsigned int i = 0; i < b->nr_preserve; i++)
+	for (unsigned int i = 0; i < b->nr_preserve; i++) {
 		check(kreloc_memmap_add_reserved(&st.map, b->preserve[i].base, b->preserve[i].size),
 		      "preserved region");
+		report_preserved(&b->preserve[i]);
+	}
 }
 
 /* Plan: place the payload and write the next device tree. */
@@ -128,11 +148,14 @@ static void plan(void)
 {
 	const struct kreloc_bundle *b = &st.bundle;
 	char cmdline[KRELOC_CMDLINE_MAX + 1];
+	/* A nested bundle is the next stage's initrd (a chained hand-off). */
+	const struct kreloc_blob *initrd = b->nested.data ? &b->nested : &b->initrd;
 	struct kreloc_payload p = {
 		.image = b->image.data, .image_len = b->image.len,
-		.initrd = b->initrd.data, .initrd_len = b->initrd.len,
+		.initrd = initrd->data, .initrd_len = initrd->len,
 		.fdt = b->dtb.data ? (const void *)b->dtb.data : st.fdt_in,
 		.fdt_buf = fdt_buf, .fdt_buf_size = sizeof(fdt_buf),
+		.preserve = b->preserve, .nr_preserve = b->nr_preserve,
 	};
 	unsigned int n = 0;
 

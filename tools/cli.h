@@ -51,5 +51,11 @@ int kreloc_cmd_pack(int argc, char **argv);
 void kreloc_usage_pack(FILE *f);
 int kreloc_cmd_inspect(int argc, char **argv);
 void kreloc_usage_inspect(FILE *f);
+int kreloc_cmd_plan(int argc, char **argv);
+void kreloc_usage_plan(FILE *f);
+int kreloc_cmd_verify(int argc, char **argv);
+void kreloc_usage_verify(FILE *f);
+int kreloc_cmd_map(int argc, char **argv);
+void kreloc_usage_map(FILE *f);
 
 #endif /* KRELOC_TOOLS_CLI_H */

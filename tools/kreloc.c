@@ -4,6 +4,9 @@
  *
  *   kreloc pack ...      build a payload bundle for the shim (cmd_pack.c)
  *   kreloc inspect FILE  describe an arm64 Image or a bundle (cmd_inspect.c)
+ *   kreloc plan ...      plan a hand-off on the host (cmd_plan.c, planner*.c)
+ *   kreloc verify ...    plan it and prove it on the simulator (cmd_verify.c)
+ *   kreloc map ...       plan it and draw physical memory as SVG (cmd_map.c)
  *
  * Exit status: 0 success, 1 refused or failed, 2 usage error.  Every
  * subcommand takes --help.  To add one, implement kreloc_cmd_NAME() and
@@ -22,8 +25,6 @@
 
 static const char *prog = "kreloc";
 
-
-
 struct command {
 	const char *name;
 	int (*run)(int argc, char **argv);
@@ -34,6 +35,9 @@ struct command {
 static const struct command commands[] = {
 	{ "pack", kreloc_cmd_pack, kreloc_usage_pack, "build a payload bundle for the shim" },
 	{ "inspect", kreloc_cmd_inspect, kreloc_usage_inspect, "describe an arm64 Image or a bundle" },
+	{ "plan", kreloc_cmd_plan, kreloc_usage_plan, "plan a hand-off: placement, entry list, tables" },
+	{ "verify", kreloc_cmd_verify, kreloc_usage_verify, "plan a hand-off and prove it on the simulator" },
+	{ "map", kreloc_cmd_map, kreloc_usage_map, "draw physical memory of a planned hand-off (SVG)" },
 };
 
 static void usage_main(FILE *f)

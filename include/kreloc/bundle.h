@@ -11,9 +11,12 @@
  *   then       entry data, each at an offset aligned to its entry's align
  *
  * Entry types: one IMAGE (required), at most one each of INITRD, CMDLINE,
- * DTB (replaces the device tree the shim was given), BUNDLE (a nested bundle
- * for a chained hand-off), and any number of PRESERVE entries, which carry no
- * data but name a physical range (addr, size) that no destination may touch.
+ * DTB (replaces the device tree the shim was given), NESTED (a bundle for a
+ * chained hand-off: it becomes the next stage's initrd, so a bundle has an
+ * INITRD or a NESTED, not both), and up to KRELOC_BUNDLE_MAX_PRESERVE
+ * PRESERVE entries, which carry no data but name a physical range (addr,
+ * size) that no destination may touch and every later stage must keep (the
+ * shim hands them on as /memreserve/ entries).
  * Every data entry carries the SHA-256 of its bytes.
  */
 #ifndef KRELOC_BUNDLE_H
@@ -130,8 +133,9 @@ struct kreloc_bundle {
  * non-empty, not wrapping).  Digests are not computed here (see
  * kreloc_bundle_verify()).
  *
- * Return: 0 or one of the KRELOC_E_BUNDLE_* codes (KRELOC_E_OVERFLOW for a
- * wrapping PRESERVE range).
+ * Return: 0 or one of the KRELOC_E_BUNDLE_* codes (KRELOC_E_BUNDLE_ENTRY also
+ * for an INITRD and a NESTED in one bundle; KRELOC_E_OVERFLOW for a wrapping
+ * PRESERVE range).
  */
 int kreloc_bundle_parse(const void *buf, uint64_t len, struct kreloc_bundle *out);
 

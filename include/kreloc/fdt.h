@@ -39,8 +39,10 @@
  * @len: bytes available at @fdt
  *
  * Return: 0; KRELOC_E_INVAL (@fdt NULL); KRELOC_E_FDT (bad magic or version,
- * inconsistent header, corrupt structure block, or totalsize > @len, that is
- * a truncated blob); KRELOC_E_FDT_TOO_LARGE (totalsize > KRELOC_FDT_MAX_SIZE).
+ * inconsistent header, corrupt structure block, blocks overlapping or out of
+ * the usual order - memory reservation map, structure, strings - or
+ * totalsize > @len, that is a truncated blob); KRELOC_E_FDT_TOO_LARGE
+ * (totalsize > KRELOC_FDT_MAX_SIZE).
  */
 int kreloc_fdt_check(const void *fdt, size_t len);
 
@@ -150,7 +152,8 @@ int kreloc_fdt_seed(const void *fdt, uint8_t *buf, size_t cap, size_t *len);
  * what the edits need, not more.  The copy is not packed; the caller may
  * fdt_pack() it once all edits are done.
  *
- * Return: 0; KRELOC_E_INVAL (NULL pointer); KRELOC_E_FDT,
+ * Return: 0; KRELOC_E_INVAL (NULL pointer); KRELOC_E_FDT (also blocks that
+ * kreloc_fdt_check() refuses as overlapping or out of order),
  * KRELOC_E_FDT_TOO_LARGE (the incoming blob); KRELOC_E_FDT_NO_SPACE when
  * min(@outsz, KRELOC_FDT_MAX_SIZE) < kreloc_fdt_used_size(@in) +
  * KRELOC_FDT_HEADROOM.

@@ -35,8 +35,11 @@
 
 #define KRELOC_HANDOFF_SEGMENTS	3	/* kernel, initrd, device tree */
 
-/* Room plan() needs in the tree buffer beyond the used tree: /chosen edits + mailbox. */
-#define KRELOC_HANDOFF_FDT_ROOM	(KRELOC_FDT_HEADROOM + 256)
+#define KRELOC_HANDOFF_MAX_PRESERVE	8
+
+/* Room plan() needs in the tree buffer beyond the used tree: /chosen edits,
+ * mailbox, a /memreserve/ entry (16 bytes) per preserved range. */
+#define KRELOC_HANDOFF_FDT_ROOM	(KRELOC_FDT_HEADROOM + 256 + 16 * KRELOC_HANDOFF_MAX_PRESERVE)
 
 enum kreloc_seed_origin {
 	KRELOC_SEEDS_NONE,	/* no entropy anywhere: no seeds handed on */
@@ -56,6 +59,12 @@ enum kreloc_seed_origin {
  * @fdt_buf:             8-byte aligned buffer the edited tree is built in;
  * @fdt_buf_size:        at least kreloc_fdt_used_size(@fdt) +
  *                       KRELOC_HANDOFF_FDT_ROOM bytes
+ * @preserve, @nr_preserve: ranges every later stage must keep (e.g. memory
+ *                       carried across the hand-off): plan() adds each as a
+ *                       /memreserve/ entry of the next tree.  The caller
+ *                       also reserves them in the map, so no destination
+ *                       or staged page touches them.  At most
+ *                       KRELOC_HANDOFF_MAX_PRESERVE.
  */
 struct kreloc_payload {
 	const void *image;
@@ -66,6 +75,8 @@ struct kreloc_payload {
 	const void *fdt;
 	void *fdt_buf;
 	uint64_t fdt_buf_size;
+	const struct kreloc_range *preserve;
+	unsigned int nr_preserve;
 };
 
 /**

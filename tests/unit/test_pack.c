@@ -222,9 +222,15 @@ static void test_pack_refusals(void **state)
 	nested = res.buf;
 	nested_len = res.len;
 	res.buf = NULL;
-	nested[nested_len - 1] ^= 1;			/* last cmdline byte */
+	/* a nested bundle is the next stage's initrd: not both in one bundle */
 	in.nested.data = nested;
 	in.nested.len = nested_len;
+	free(res.buf);
+	memset(&res, 0, sizeof(res));
+	assert_int_equal(kreloc_pack(&in, &res), KRELOC_E_BUNDLE_ENTRY);
+	in.initrd.data = NULL;
+	in.initrd.len = 0;
+	nested[nested_len - 1] ^= 1;			/* last cmdline byte */
 	expect_pack(&in, KRELOC_E_BUNDLE_CHECKSUM, "nested");
 	nested[nested_len - 1] ^= 1;
 	pack_ok(&in);

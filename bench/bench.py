@@ -1,0 +1,238 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""bench.py - run kreloc's benchmarks and write bench/results/<date>.json.
+
+  bench/bench.py [--accel tcg|kvm] [--sizes 25,84,380] [--only SCENARIOS]
+                 [--out DIR] [--work DIR] [--timeout S] [--no-extra]
+
+Run by `make bench` (through bench/run) after `make host target` and
+`scripts/setup --bench`.  One QEMU run at a time; see bench/README.md for
+what each scenario and figure is.  The results file holds every raw figure,
+the versions, the payload sizes and each QEMU command line; the tables and
+the plot are made from it by bench/tables.py (also run at the end here).
+
+SCENARIOS is a comma list of kreloc-mmu, kreloc-classic, linux, u-boot
+(default: all).  --no-extra skips the 16 GiB runs (memory growth).
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+
+import scenarios  # noqa: E402
+import tables  # noqa: E402
+
+MIB = 1 << 20
+ALL = ["kreloc-mmu", "kreloc-classic", "linux", "u-boot"]
+MEM = "4G"              # every main run: enough for 380 MiB staged twice
+MEM_BIG = "16G"         # the memory-growth runs
+
+
+def log(msg):
+    print("bench: " + msg, file=sys.stderr, flush=True)
+
+
+def run(cmd, **kw):
+    r = subprocess.run(cmd, capture_output=True, text=True, **kw)
+    if r.returncode:
+        sys.exit("bench: %s failed: %s" % (" ".join(cmd[:2]), (r.stderr or r.stdout).strip()[-400:]))
+    return r.stdout
+
+
+def newer(out, inputs):
+    """True when @out is missing or older than any of @inputs."""
+    if not os.path.exists(out):
+        return True
+    t = os.path.getmtime(out)
+    return any(os.path.getmtime(i) > t for i in inputs if os.path.exists(i))
+
+
+class Ctx:
+    pass
+
+
+def build_sizes(ctx, labels):
+    """Payloads: the Debian Image plus the test initramfs, padded so that
+    Image + initramfs is as close to LABEL MiB as whole MiB of padding
+    allow (never below the unpadded size)."""
+    mk = os.path.join(ROOT, "scripts", "mkinitramfs")
+    init_src = os.path.join(ROOT, "tests", "initramfs")
+    inputs = [mk, os.path.join(init_src, "init"), os.path.join(init_src, "cntvct.c"),
+              os.path.join(init_src, "init-kexec"), ctx.kernel]
+    image = os.path.getsize(ctx.kernel)
+    base = os.path.join(ctx.work, "initrd-0.cpio.gz")
+    if newer(base, inputs):
+        run([mk, base, "0"])
+    base_len = os.path.getsize(base)
+    sizes = []
+    for label in labels:
+        want = int(label) * MIB
+        pad = max(0, round((want - image - base_len) / MIB))
+        initrd = os.path.join(ctx.work, "initrd-%d.cpio.gz" % pad)
+        if newer(initrd, inputs):
+            log("initramfs with %d MiB of padding" % pad)
+            run([mk, initrd, str(pad)])
+        cmdline = "console=ttyAMA0 quiet panic=-1 nokaslr kreloc.bench=%s" % label
+        s = {"label": label, "target_mib": int(label), "pad_mib": pad, "initrd": initrd,
+             "image_bytes": image, "initrd_bytes": os.path.getsize(initrd), "cmdline": cmdline}
+        s["payload_bytes"] = image + s["initrd_bytes"]
+        s["payload_mib"] = round(s["payload_bytes"] / MIB, 3)
+        # the first kernel's initramfs for the Linux scenario carries the payload
+        cmdfile = os.path.join(ctx.work, "cmdline-%s" % label)
+        with open(cmdfile, "w") as f:
+            f.write(cmdline + "\n")
+        kx = os.path.join(ctx.work, "kexec-%s.cpio" % label)
+        if newer(kx, inputs + [initrd, cmdfile]) and ("linux" in ctx.only or ctx.need_symbols):
+            log("kexec initramfs for %s MiB" % label)
+            run([mk, "--kexec", "--init", os.path.join(init_src, "init-kexec"),
+                 "--add", "%s=kexec/Image" % ctx.kernel, "--add", "%s=kexec/initrd" % initrd,
+                 "--add", "%s=kexec/cmdline" % cmdfile, "--no-gzip", kx])
+        s["kexec_initramfs"] = {"path": kx, "kernel": ctx.kernel}
+        sizes.append(s)
+    return sizes
+
+
+def versions(ctx):
+    def out(cmd):
+        try:
+            return subprocess.run(cmd, capture_output=True, text=True).stdout.strip()
+        except OSError:
+            return None
+
+    def dpkg(pkg):
+        return out(["dpkg-query", "-W", "-f=${Version}", pkg]) or None
+
+    kexec_ver = None
+    debs = os.path.join(ctx.cache, "debs")
+    if os.path.isdir(debs):
+        for f in sorted(os.listdir(debs)):
+            if f.startswith("kexec-tools_"):
+                kexec_ver = f.split("_")[1].replace("%3a", ":")
+    with open(os.path.join(ROOT, "VERSION")) as f:
+        kver = f.read().strip()
+    return {
+        "kreloc": kver,
+        "git": out(["git", "-C", ROOT, "describe", "--always", "--dirty"]),
+        "qemu": (out([scenarios.QEMU, "--version"]) or "").splitlines()[0:1],
+        "qemu_package": dpkg("qemu-system-arm"),
+        "u_boot_package": dpkg("u-boot-qemu"),
+        "kexec_tools_arm64": kexec_ver,
+        "kernel_release": open(os.path.join(ctx.cache, "kernel", "release")).read().strip(),
+        "host": {"machine": platform.machine(), "kernel": platform.release(),
+                 "cpus": os.cpu_count(), "python": platform.python_version()},
+    }
+
+
+def main(argv):
+    ap = argparse.ArgumentParser(prog="bench/bench.py")
+    ap.add_argument("--accel", default=os.environ.get("ACCEL", "tcg"), choices=["tcg", "kvm"])
+    ap.add_argument("--sizes", default="25,84,380")
+    ap.add_argument("--only", default=",".join(ALL))
+    ap.add_argument("--out", default=os.path.join(HERE, "results"))
+    ap.add_argument("--work", default=os.path.join(ROOT, "build", "bench"))
+    ap.add_argument("--timeout", type=int, default=900, help="per QEMU run, seconds")
+    ap.add_argument("--no-extra", action="store_true")
+    ap.add_argument("--name", default=None, help="results file name (default: the date)")
+    a = ap.parse_args(argv)
+
+    ctx = Ctx()
+    ctx.accel = a.accel
+    ctx.cache = os.environ.get("CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "kreloc")
+    ctx.kernel = os.path.join(ctx.cache, "kernel", "Image")
+    ctx.cli = os.path.join(ROOT, "build", "host", "kreloc")
+    ctx.shim = os.path.join(ROOT, "build", "shim.Image")
+    ctx.shim_elf = os.path.join(ROOT, "build", "arm64", "shim.elf")
+    ctx.work = a.work
+    ctx.timeout = a.timeout
+    ctx.only = [s for s in a.only.split(",") if s]
+    for s in ctx.only:
+        if s not in ALL:
+            sys.exit("bench: unknown scenario %r (have %s)" % (s, ", ".join(ALL)))
+    for f in (ctx.kernel, ctx.cli, ctx.shim):
+        if not os.path.exists(f):
+            sys.exit("bench: %s missing (make host target setup)" % f)
+    ctx.need_symbols = ctx.accel == "tcg"
+    stamp = time.strftime("%Y-%m-%d")
+    name = a.name or stamp
+    ctx.logdir = os.path.join(ctx.work, "logs-" + name)
+    os.makedirs(ctx.logdir, exist_ok=True)
+    os.makedirs(a.out, exist_ok=True)
+
+    t0 = time.time()
+    labels = [s for s in a.sizes.split(",") if s]
+    sizes = build_sizes(ctx, labels)
+    result = {
+        "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "accel": ctx.accel, "versions": versions(ctx), "guest_mem": MEM,
+        "machine_argv": scenarios.machine_argv(ctx.accel, MEM),
+        "sizes": [{k: v for k, v in s.items() if k not in ("kexec_initramfs",)} for s in sizes],
+        "runs": [],
+    }
+    ctx.syms = {}
+    if ctx.need_symbols:
+        log("kernel symbols (nokaslr) from one boot")
+        ctx.syms = scenarios.probe_symbols(ctx.accel, MEM, sizes[0]["kexec_initramfs"], ctx.logdir)
+        need = ["__arm64_sys_getcpu", "__arm64_sys_reboot", "machine_kexec"]
+        missing = [n for n in need if n not in ctx.syms]
+        if missing:
+            sys.exit("bench: kernel symbols not found: %s (see %s/symbols.log)"
+                     % (", ".join(missing), ctx.logdir))
+        result["kernel_symbols"] = {k: "0x%x" % v for k, v in ctx.syms.items()}
+
+    def one(kind, size, mem, tag, **kw):
+        name = "%s-%s-%s" % (kind, size["label"], mem)
+        log("%-15s %4s MiB payload, -m %s ..." % (kind, size["label"], mem))
+        t = time.time()
+        if kind == "kreloc-mmu":
+            r = scenarios.run_kreloc(ctx, size, "mmu", mem, name)
+        elif kind == "kreloc-classic":
+            r = scenarios.run_kreloc(ctx, size, "classic", mem, name)
+        elif kind == "linux":
+            r = scenarios.run_linux(ctx, size, mem, name, **kw)
+        else:
+            r = scenarios.run_uboot(ctx, size, mem, name)
+        r["tag"] = tag
+        r["log"] = os.path.relpath(os.path.join(ctx.logdir, name + ".log"), ROOT)
+        result["runs"].append(r)
+        log("%-15s %4s MiB: %s in %.0fs" % (kind, size["label"], r.get("error", "ok"),
+                                            time.time() - t))
+
+    for size in sizes:
+        for kind in ALL:
+            if kind in ctx.only:
+                one(kind, size, MEM, "main")
+    if not a.no_extra:
+        small = sizes[0]
+        if "linux" in ctx.only:
+            one("linux", small, MEM_BIG, "memory", load_only=True)
+        if "kreloc-mmu" in ctx.only:
+            one("kreloc-mmu", small, MEM_BIG, "memory")
+    result["elapsed_s"] = round(time.time() - t0)
+
+    path = os.path.join(a.out, name + ".json")
+    result["summary"] = tables.summarise(result)
+    with open(path, "w") as f:
+        json.dump(result, f, indent=1, sort_keys=False)
+        f.write("\n")
+    png = os.path.join(a.out, name + ".png")
+    plot_err = tables.plot(result, png)
+    print(tables.markdown(result, os.path.relpath(path, ROOT),
+                          None if plot_err else os.path.relpath(png, ROOT)))
+    if plot_err:
+        log("no plot: %s" % plot_err)
+    log("results in %s (%ds)" % (os.path.relpath(path, ROOT), result["elapsed_s"]))
+    failed = [r for r in result["runs"] if r.get("error")]
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,475 @@
+# SPDX-License-Identifier: MIT
+"""scenarios.py - the benchmark scenarios, one QEMU run each.
+
+Every run boots the same Debian arm64 kernel, with the same command line
+and the same initramfs for a given payload size, to the test initramfs'
+init (KRELOC-INIT-MARKER), on `-M virt` at EL1, one CPU, the same -cpu and
+-m.  Under TCG (the default) QEMU runs with `-icount shift=0`, and these
+figures are instruction counts that repeat run to run:
+
+  * the shim's own phases and the trampoline's mailbox (PMU INST_RETIRED,
+    read in the guest), for kreloc;
+  * QEMU's instruction counter (QMP query-replay "icount") read at gdb-stub
+    breakpoints, for the phase boundaries no guest code can stamp: the
+    next kernel's first instruction (a breakpoint at its physical entry),
+    Linux's machine_kexec and purgatory entry, U-Boot receiving `booti`,
+    and the next init's first counter read (cntvct makes a getcpu(2) call
+    right after reading it: a breakpoint at __arm64_sys_getcpu).
+
+With accel "kvm" there is no instruction counter and no debugger: only the
+guest's own counters (CNTVCT at the real counter frequency; the shim's PMU
+figures when the host's PMU is virtualised) are recorded.
+
+Each run_* function returns a dict of raw figures (see bench/README.md).
+"""
+import os
+import re
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+
+from qemuctl import Guest, GuestError  # noqa: E402
+import report as console_report  # noqa: E402  (scripts/report.py)
+
+QEMU = os.environ.get("QEMU", "qemu-system-aarch64")
+UBOOT = os.environ.get("KRELOC_UBOOT", "/usr/lib/u-boot/qemu_arm64/u-boot.bin")
+MIB = 1 << 20
+INIT_MARKER = "KRELOC-INIT-MARKER"
+# U-Boot's qemu_arm64 default environment: kernel_addr_r, ramdisk_addr_r.
+UBOOT_KERNEL_ADDR = 0x40400000
+UBOOT_RAMDISK_ADDR = 0x44000000
+
+
+def machine_argv(accel, mem):
+    """The QEMU command line every scenario shares (console, gdb and QMP
+    options are added by qemuctl.Guest)."""
+    if accel == "kvm":
+        return [QEMU, "-M", "virt,gic-version=host,dtb-randomness=off", "-accel", "kvm",
+                "-cpu", "host", "-m", mem, "-smp", "1", "-no-reboot"]
+    # dtb-randomness=off: no kaslr-seed/rng-seed from QEMU, so every boot
+    # of a size sees the same device tree (and kexec-tools, which refuses
+    # a kaslr-seed that a nokaslr kernel did not wipe, can load).
+    return [QEMU, "-M", "virt,dtb-randomness=off", "-cpu", "max", "-m", mem, "-smp", "1",
+            "-no-reboot", "-icount", "shift=0"]
+
+
+def _cnt(line, key):
+    m = re.search(key + r" cntvct=(\d+) cntfrq=(\d+)", line)
+    return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+class Stops:
+    """Breakpoints by address, each with a name and what to do on a hit."""
+
+    def __init__(self, guest):
+        self.g = guest
+        self.by_addr = {}
+        self.hits = []          # (name, icount, pc, host seconds since start)
+
+    def add(self, addr, name, keep=False):
+        self.g.rsp.breakpoint(addr)
+        self.by_addr[addr] = (name, keep)
+
+    def hit(self):
+        pc = self.g.pc()
+        icount = self.g.icount()
+        name, keep = self.by_addr.get(pc, ("unknown@0x%x" % pc, True))
+        self.hits.append({"name": name, "icount": icount, "pc": "0x%x" % pc,
+                          "host_s": round(time.time() - self.g.start, 3)})
+        return name, pc, keep
+
+    def resume(self, pc, keep):
+        if pc in self.by_addr:
+            if keep:
+                self.g.step_over(pc)
+            else:
+                self.g.rsp.breakpoint(pc, False)
+                del self.by_addr[pc]
+        self.g.cont()
+
+    def first(self, name, after=None):
+        """icount of the first hit called @name (after hit index @after)."""
+        for i, h in enumerate(self.hits):
+            if h["name"] == name and (after is None or i > after):
+                return h["icount"], i
+        return None, None
+
+
+def _diff(a, b):
+    return None if a is None or b is None else b - a
+
+
+# ---- symbols --------------------------------------------------------------------
+def probe_symbols(accel, mem, kexec_initramfs, logdir):
+    """Boot the kernel once with the kexec initramfs in symbols-only mode:
+    the kernel symbols the debugger needs (nokaslr: the same in every boot
+    of this kernel, in the first and the next kernel alike)."""
+    argv = machine_argv(accel, mem) + [
+        "-kernel", kexec_initramfs["kernel"], "-initrd", kexec_initramfs["path"],
+        "-append", "console=ttyAMA0 quiet panic=-1 nokaslr kreloc.bench.symbols"]
+    g = Guest(argv, os.path.join(logdir, "symbols.log"), gdb=False, qmp=False, timeout=180)
+    syms = {}
+    try:
+        for kind, val in g.events():
+            if kind == "line":
+                m = re.search(r"kreloc-kexec: sym ([0-9a-f]+) (\S+)", val)
+                if m:
+                    syms[m.group(2)] = int(m.group(1), 16)
+    finally:
+        g.close()
+    return syms
+
+
+# ---- kreloc through the shim ---------------------------------------------------------
+def shim_symbol(shim_elf, name):
+    cross = os.environ.get("CROSS", "aarch64-linux-gnu-")
+    try:
+        out = subprocess.run([cross + "nm", shim_elf], capture_output=True, text=True,
+                             check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[2] == name:
+            return int(parts[0], 16)
+    return None
+
+
+def run_kreloc(ctx, size, mode, mem, name):
+    """Scenario 1 (mode mmu, with --measure-copy: also scenario 3) or 2
+    (classic).  Returns the merged report plus debugger figures."""
+    out = os.path.join(ctx.work, "%s.bundle" % name)
+    cmd = [ctx.cli, "pack", "--image", ctx.kernel, "--initrd", size["initrd"],
+           "--cmdline", size["cmdline"], "--mode", mode, "-o", out]
+    if mode == "mmu":
+        cmd.insert(-2, "--measure-copy")
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode:
+        return {"error": "kreloc pack failed: %s" % (r.stderr.strip().splitlines() or ["?"])[-1],
+                "pack_argv": cmd}
+    argv = machine_argv(ctx.accel, mem) + ["-kernel", ctx.shim, "-initrd", out]
+    use_gdb = ctx.accel == "tcg"
+    g = Guest(argv, os.path.join(ctx.logdir, name + ".log"), gdb=use_gdb, qmp=use_gdb,
+              timeout=ctx.timeout)
+    res = {"scenario": "kreloc-" + mode, "size": size["label"], "mem": mem,
+           "qemu_argv": g.argv, "pack_argv": cmd, "bundle_bytes": os.path.getsize(out)}
+    stops = None
+    try:
+        enter_off = shim_symbol(ctx.shim_elf, "kreloc_reloc_enter")
+        base = 0x40200000           # where QEMU puts an Image at the start of RAM
+        if use_gdb:
+            stops = Stops(g)
+            if enter_off is not None:
+                stops.add(base + enter_off, "shim_enter")
+            stops.add(ctx.syms["__arm64_sys_getcpu"], "init_counter")
+            g.cont()
+        entry_set = False
+        for kind, val in g.events():
+            if kind == "line" and use_gdb:
+                m = re.search(r"kreloc: shim \S+ at EL\d, image 0x([0-9a-f]+)", val)
+                if m and int(m.group(1), 16) != base and enter_off is not None:
+                    g.stop_now()            # loaded elsewhere: move the breakpoint
+                    stops.g.rsp.breakpoint(base + enter_off, False)
+                    del stops.by_addr[base + enter_off]
+                    base = int(m.group(1), 16)
+                    stops.add(base + enter_off, "shim_enter")
+                    g.cont()
+                m = re.search(r"kreloc: \S+ mode; kernel 0x([0-9a-f]+)", val)
+                if m and enter_off is None and not entry_set:
+                    g.stop_now()            # no symbol: stop as soon as we know
+                    stops.add(int(m.group(1), 16), "kernel_entry")
+                    entry_set = True
+                    g.cont()
+            elif kind == "stop":
+                nm, pc, keep = stops.hit()
+                if nm == "shim_enter" and not entry_set:
+                    parsed = console_report.parse_console("\n".join(g.lines))
+                    rep = parsed["shim_report"] or {}
+                    if "kernel_load" in rep:
+                        stops.add(int(rep["kernel_load"], 16), "kernel_entry")
+                        entry_set = True
+                stops.resume(pc, keep)
+            elif kind == "exit":
+                res["qemu_exit"] = val
+    except GuestError as e:
+        res["error"] = str(e)
+    finally:
+        g.close()
+    res["wall_s"] = round(g.wall or (time.time() - g.start), 2)
+    parsed = console_report.parse_console("\n".join(g.lines))
+    rep = console_report.build_report(parsed, size["cmdline"], 1, True)
+    res["report"] = rep
+    if rep.get("result") != "ok" and "error" not in res:
+        res["error"] = rep.get("error", "boot failed")
+    ins = rep.get("instructions") or {}
+    ticks = rep.get("ticks") or {}
+    copied = rep.get("bytes_copied_mmu_on", 0) + rep.get("bytes_copied_mmu_off", 0)
+    res["bytes_relocated"] = copied
+    res["load"] = _sum(ins, ("plan", "stage", "prepare"))
+    res["setup"] = _sum(ins, ("plan", "prepare"))
+    res["relocation"] = _sum(ins, ("relocate", "handoff"))
+    res["relocation_ticks"] = _sum(ticks, ("relocate", "handoff"))
+    res["startup_ticks"] = ticks.get("boot")
+    res["cntfrq"] = rep.get("init_cntfrq")
+    if ins.get("plain_copy") and rep.get("plain_copy_bytes"):
+        res["plain_copy"] = ins["plain_copy"]
+        res["plain_copy_bytes"] = rep["plain_copy_bytes"]
+    if stops is not None:
+        res["stops"] = stops.hits
+        i_enter, _ = stops.first("shim_enter")
+        i_entry, k = stops.first("kernel_entry")
+        i_init, _ = stops.first("init_counter", after=k)
+        res["relocation_icount"] = _diff(i_enter, i_entry)
+        res["startup"] = _diff(i_entry, i_init)
+        res["wall_phases_s"] = _wall(stops, [("relocation", "shim_enter", "kernel_entry"),
+                                             ("startup", "kernel_entry", "init_counter")])
+    return res
+
+
+def _sum(d, keys):
+    vals = [d.get(k) for k in keys]
+    return None if any(v is None for v in vals) else sum(vals)
+
+
+def _wall(stops, spans):
+    """Host seconds between named stops (emulation time, debugger included)."""
+    out = {}
+    for label, a, b in spans:
+        ta = next((h["host_s"] for h in stops.hits if h["name"] == a), None)
+        tb = next((h["host_s"] for h in stops.hits if h["name"] == b), None)
+        if ta is not None and tb is not None:
+            out[label] = round(tb - ta, 3)
+    return out
+
+
+# ---- Linux 6.1's own kexec -------------------------------------------------------------
+def run_linux(ctx, size, mem, name, load_only=False):
+    """Scenario 4: the Debian kernel boots the kexec initramfs, which loads
+    the payload with kexec-tools (kexec_load, purgatory) and `kexec -e`s."""
+    kx = size["kexec_initramfs"]
+    append = "console=ttyAMA0 quiet panic=-1 nokaslr"
+    use_gdb = ctx.accel == "tcg" and not load_only
+    if use_gdb:
+        append += " kreloc.bench.wait"
+    if load_only:
+        append += " kreloc.bench.loadonly"
+    argv = machine_argv(ctx.accel, mem) + ["-kernel", ctx.kernel, "-initrd", kx["path"],
+                                           "-append", append]
+    g = Guest(argv, os.path.join(ctx.logdir, name + ".log"), gdb=use_gdb, qmp=use_gdb,
+              timeout=ctx.timeout)
+    res = {"scenario": "linux-kexec", "size": size["label"], "mem": mem, "qemu_argv": g.argv,
+           "first_kernel_cmdline": append, "first_initramfs_bytes": os.path.getsize(kx["path"])}
+    stops = Stops(g) if use_gdb else None
+    kd = {"segments": {}}
+    cnt = {}
+    mem_info = {}
+    try:
+        if use_gdb:
+            g.cont()
+        for kind, val in g.events():
+            if kind == "line":
+                for key in ("load-start", "load-end", "exec"):
+                    c = _cnt(val, "kreloc-kexec: " + key)
+                    if c:
+                        cnt[key] = c
+                m = re.search(r"kreloc-kexec: meminfo-(before|after) MemFree=(\d+) MemAvailable=(\d+)", val)
+                if m:
+                    mem_info[m.group(1)] = {"MemFree_kB": int(m.group(2)),
+                                            "MemAvailable_kB": int(m.group(3))}
+                m = re.search(r"kreloc-kexec: load-status=(\d+)", val)
+                if m:
+                    res["load_status"] = int(m.group(1))
+                m = re.search(r"kexec-d .*kernel_segment: *([0-9a-f]+)", val)
+                if m:
+                    kd["kernel_segment"] = int(m.group(1), 16)
+                m = re.search(r"kexec-d .*text_offset: *([0-9a-f]+)", val)
+                if m:
+                    kd["text_offset"] = int(m.group(1), 16)
+                m = re.search(r"kexec-d kexec_load: entry = 0x([0-9a-f]+)", val)
+                if m:
+                    kd["purgatory_entry"] = int(m.group(1), 16)
+                m = re.search(r"kexec-d segment\[(\d+)\]\.(mem|memsz) *= 0x([0-9a-f]+)", val)
+                if m:
+                    kd["segments"].setdefault(int(m.group(1)), {})[m.group(2)] = int(m.group(3), 16)
+                if "kreloc-kexec: failed" in val:
+                    res["error"] = val.split("kreloc-kexec: ", 1)[1]
+                if "kreloc-kexec: ready" in val and use_gdb:
+                    g.stop_now()
+                    stops.add(ctx.syms["__arm64_sys_getcpu"], "counter", keep=True)
+                    stops.add(ctx.syms["__arm64_sys_reboot"], "reboot_syscall")
+                    stops.add(ctx.syms["machine_kexec"], "machine_kexec")
+                    g.cont()
+                    g.send("go\n")
+            elif kind == "stop":
+                nm, pc, keep = stops.hit()
+                if nm == "machine_kexec":
+                    # the first kernel is past the point of no return: the
+                    # addresses kexec -d printed are where things will run
+                    entry = kd.get("kernel_segment", 0) + kd.get("text_offset", 0)
+                    if "kernel_segment" in kd:
+                        stops.add(entry, "kernel_entry")
+                    if "purgatory_entry" in kd:
+                        stops.add(kd["purgatory_entry"], "purgatory")
+                stops.resume(pc, keep)
+            elif kind == "exit":
+                res["qemu_exit"] = val
+    except GuestError as e:
+        res["error"] = str(e)
+    finally:
+        g.close()
+    res["wall_s"] = round(g.wall or (time.time() - g.start), 2)
+    parsed = console_report.parse_console("\n".join(g.lines))
+    res["init_marker"] = parsed["init_marker"]
+    res["init_cmdline"] = parsed["cmdline"]
+    res["release"] = parsed["release"]
+    res["meminfo"] = mem_info
+    res["kexec_d"] = {k: ("0x%x" % v if isinstance(v, int) else v) for k, v in kd.items()
+                      if k != "segments"}
+    segs = [kd["segments"][i] for i in sorted(kd["segments"])]
+    res["segments"] = [{"mem": "0x%x" % s.get("mem", 0), "memsz": s.get("memsz", 0)} for s in segs]
+    res["segment_bytes"] = sum(s.get("memsz", 0) for s in segs)
+    if "before" in mem_info and "after" in mem_info:
+        taken = (mem_info["before"]["MemFree_kB"] - mem_info["after"]["MemFree_kB"]) * 1024
+        res["kexec_load_memfree_drop_bytes"] = taken
+        res["kexec_load_beyond_payload_bytes"] = taken - res["segment_bytes"]
+    if "load-start" in cnt and "load-end" in cnt:
+        res["load_ticks"] = cnt["load-end"][0] - cnt["load-start"][0]
+    res["cntfrq"] = (cnt.get("exec") or cnt.get("load-start") or (None, None))[1] or parsed["cntfrq"]
+    if "exec" in cnt and parsed["cntvct"] is not None:
+        res["exec_to_init_ticks"] = parsed["cntvct"] - cnt["exec"][0]
+    if load_only:
+        return res
+    if not parsed["init_marker"] and "error" not in res:
+        res["error"] = "the next kernel's init marker not seen"
+    elif parsed["cmdline"] != size["cmdline"] and "error" not in res:
+        res["error"] = "next kernel cmdline %r" % parsed["cmdline"]
+    if stops is not None:
+        res["stops"] = stops.hits
+        i_exec, e = stops.first("counter")
+        i_reboot, _ = stops.first("reboot_syscall")
+        i_mk, _ = stops.first("machine_kexec")
+        i_purg, _ = stops.first("purgatory")
+        i_entry, k = stops.first("kernel_entry")
+        i_init, _ = stops.first("counter", after=k) if k is not None else (None, None)
+        res["shutdown"] = _diff(i_exec, i_mk)
+        res["shutdown_user"] = _diff(i_exec, i_reboot)
+        res["shutdown_kernel"] = _diff(i_reboot, i_mk)
+        res["relocation"] = _diff(i_mk, i_entry)
+        res["relocation_copy"] = _diff(i_mk, i_purg)
+        res["relocation_purgatory"] = _diff(i_purg, i_entry)
+        res["startup"] = _diff(i_entry, i_init)
+        if res.get("exec_to_init_ticks") is not None and i_exec is not None and i_init is not None:
+            # virtual time the guest saw vs instructions: the rest is idle
+            ns = res["exec_to_init_ticks"] * 1e9 / res["cntfrq"]
+            res["exec_to_init_idle_ns"] = round(ns - (i_init - i_exec))
+        res["wall_phases_s"] = _wall(stops, [("shutdown", "counter", "machine_kexec"),
+                                             ("relocation", "machine_kexec", "kernel_entry"),
+                                             ("startup", "kernel_entry", "counter")])
+        # the last span's "counter" must be the init's: recompute from indices
+        if k is not None:
+            hits = stops.hits
+            t_entry = hits[k]["host_s"]
+            t_init = next((h["host_s"] for h in hits[k + 1:] if h["name"] == "counter"), None)
+            if t_init is not None:
+                res["wall_phases_s"]["startup"] = round(t_init - t_entry, 3)
+    res["bytes_relocated"] = res["segment_bytes"]
+    return res
+
+
+# ---- U-Boot booti -----------------------------------------------------------------
+def run_uboot(ctx, size, mem, name):
+    """Scenario 5: U-Boot (qemu_arm64, as -bios) boots the Image and initrd
+    that QEMU's loader device put at U-Boot's kernel_addr_r and
+    ramdisk_addr_r, with `booti`, typed on its console."""
+    argv = machine_argv(ctx.accel, mem) + [
+        "-bios", UBOOT,
+        "-device", "loader,file=%s,addr=0x%x,force-raw=on" % (ctx.kernel, UBOOT_KERNEL_ADDR),
+        "-device", "loader,file=%s,addr=0x%x,force-raw=on" % (size["initrd"], UBOOT_RAMDISK_ADDR)]
+    use_gdb = ctx.accel == "tcg"
+    g = Guest(argv, os.path.join(ctx.logdir, name + ".log"), gdb=use_gdb, qmp=use_gdb,
+              timeout=ctx.timeout)
+    initrd_len = os.path.getsize(size["initrd"])
+    booti = "booti 0x%x 0x%x:0x%x ${fdtcontroladdr}" % (UBOOT_KERNEL_ADDR, UBOOT_RAMDISK_ADDR,
+                                                         initrd_len)
+    script = ["setenv bootargs '%s'" % size["cmdline"], booti]
+    res = {"scenario": "u-boot", "size": size["label"], "mem": mem, "qemu_argv": g.argv,
+           "uboot_commands": script}
+    stops = Stops(g) if use_gdb else None
+    state = "autoboot"
+    moved = []
+    try:
+        if use_gdb:
+            stops.add(ctx.syms["__arm64_sys_getcpu"], "init_counter")
+            g.cont()
+        for kind, val in g.events():
+            if kind == "partial" or kind == "line":
+                if state == "autoboot" and "Hit any key to stop autoboot" in val:
+                    g.send(" ")
+                    state = "prompt"
+                elif state == "prompt" and val.rstrip().endswith("=>") and kind == "partial":
+                    g.send(script[0] + "\r")
+                    state = "booti"
+                elif state == "booti" and val.rstrip().endswith("=>") and kind == "partial":
+                    g.send(booti)
+                    state = "typed"
+                elif state == "typed" and val.rstrip().endswith("${fdtcontroladdr}"):
+                    # the command is on U-Boot's line: stop, count, send Enter
+                    if use_gdb:
+                        g.stop_now()
+                        stops.add(UBOOT_KERNEL_ADDR, "kernel_entry")
+                        stops.hits.append({"name": "booti", "icount": g.icount(), "pc": None,
+                                           "host_s": round(time.time() - g.start, 3)})
+                        g.send("\r")
+                        g.cont()
+                    else:
+                        g.send("\r")
+                    state = "booting"
+                if kind == "line":
+                    m = re.search(r"(Loading Ramdisk to|Moving Image from|Loading Device Tree to)"
+                                  r" (.*)", val)
+                    if m:
+                        moved.append(val.strip())
+                    m = re.search(r"U-Boot (20\d\d\.\d\d\S*)", val)
+                    if m:
+                        res["uboot_version"] = m.group(1)
+            elif kind == "stop":
+                nm, pc, keep = stops.hit()
+                stops.resume(pc, keep)
+            elif kind == "exit":
+                res["qemu_exit"] = val
+    except GuestError as e:
+        res["error"] = str(e)
+    finally:
+        g.close()
+    res["wall_s"] = round(g.wall or (time.time() - g.start), 2)
+    parsed = console_report.parse_console("\n".join(g.lines))
+    res["init_marker"] = parsed["init_marker"]
+    res["init_cmdline"] = parsed["cmdline"]
+    res["uboot_moves"] = moved
+    res["cntfrq"] = parsed["cntfrq"]
+    if not parsed["init_marker"] and "error" not in res:
+        res["error"] = "init marker not seen (U-Boot state %s)" % state
+    elif parsed["cmdline"] != size["cmdline"] and "error" not in res:
+        res["error"] = "cmdline %r" % parsed["cmdline"]
+    # what booti copied: "Loading Ramdisk to 7ff0e000, end 7ffff000 ... OK"
+    copied = 0
+    for line in moved:
+        m = re.search(r"to ([0-9a-f]+), end ([0-9a-f]+)", line)
+        if m:
+            copied += int(m.group(2), 16) - int(m.group(1), 16)
+    res["bytes_relocated"] = copied
+    if stops is not None:
+        res["stops"] = stops.hits
+        i_b, _ = stops.first("booti")
+        i_entry, k = stops.first("kernel_entry")
+        i_init, _ = stops.first("init_counter", after=k) if k is not None else (None, None)
+        res["relocation"] = _diff(i_b, i_entry)
+        res["startup"] = _diff(i_entry, i_init)
+        res["wall_phases_s"] = _wall(stops, [("relocation", "booti", "kernel_entry"),
+                                             ("startup", "kernel_entry", "init_counter")])
+    return res

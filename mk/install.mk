@@ -1,0 +1,99 @@
+# install.mk - `make install` / `make uninstall`, included by the Makefile.
+#
+#   make install [PREFIX=/usr/local] [DESTDIR=] [LIBFDT_AARCH64=...]
+#
+# Installs, under $(DESTDIR)$(PREFIX):
+#   bin/kreloc                         the CLI (release build, no sanitizers)
+#   include/kreloc/*.h                 the public API
+#   include/kreloc/arch/arm64/asm/*.h  the arm64 install/entry/enter API
+#                                      (reloc.h) and what it includes
+#   lib/libkreloc.a                    host library (release build, -fPIC)
+#   lib/kreloc/aarch64/libkreloc.a     freestanding aarch64 library: lib/ +
+#                                      arch/arm64 (trampolines, cache ops)
+#   lib/pkgconfig/kreloc.pc            host: Cflags -I, Libs -lkreloc -lfdt
+#   lib/pkgconfig/kreloc-aarch64.pc    aarch64: Cflags -I (both include
+#                                      dirs), Libs the library and the
+#                                      aarch64 libfdt.a it needs
+#   share/kreloc/shim.Image            the reference shim
+#   share/man/man1/kreloc.1            the man page
+#
+# libfdt: the host library needs -lfdt (Debian: libfdt-dev; Debian ships no
+# libfdt.pc, so kreloc.pc names -lfdt itself).  The aarch64 library needs
+# an aarch64 libfdt.a built without libc dependencies beyond the string
+# functions (Debian's libfdt-dev:arm64, which scripts/setup unpacks into
+# $(CACHE)); kreloc-aarch64.pc records its path as the variable libfdt.
+
+PREFIX		?= /usr/local
+DESTDIR		?=
+bindir		?= $(PREFIX)/bin
+libdir		?= $(PREFIX)/lib
+includedir	?= $(PREFIX)/include
+datadir		?= $(PREFIX)/share
+mandir		?= $(datadir)/man
+pkgconfigdir	?= $(libdir)/pkgconfig
+LIBFDT_AARCH64	?= $(TARGET_LIBFDT)
+
+# ---- host release build: same sources, no sanitizers ------------------------
+REL		:= $(B)/release
+REL_CFLAGS	:= $(COMMON_CFLAGS) -O2 -g -fPIC -D_DEFAULT_SOURCE
+REL_LIB		:= $(REL)/libkreloc.a
+REL_CLI		:= $(REL)/kreloc
+REL_LIB_OBJS	:= $(patsubst %.c,$(REL)/%.o,$(LIB_SRCS))
+REL_TOOLS_OBJS	:= $(patsubst %.c,$(REL)/%.o,$(TOOLS_SRCS))
+
+$(REL)/%.o: %.c | $(SETUP_STAMP)
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(REL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(REL_LIB): $(REL_LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(REL_CLI): $(REL)/tools/kreloc.o $(REL_TOOLS_OBJS) $(REL_LIB)
+	$(HOSTCC) $(REL_CFLAGS) $^ $(HOST_LDLIBS) -o $@
+
+.PHONY: release install uninstall
+release: $(REL_LIB) $(REL_CLI)
+
+INSTALL_HEADERS	:= $(wildcard include/kreloc/*.h)
+INSTALL_ASM	:= $(wildcard arch/arm64/include/asm/*.h)
+
+install: $(REL_LIB) $(REL_CLI) $(TARGET_LIB) $(SHIM_IMAGE) man/kreloc.1
+	install -d $(DESTDIR)$(bindir) $(DESTDIR)$(includedir)/kreloc \
+		$(DESTDIR)$(includedir)/kreloc/arch/arm64/asm $(DESTDIR)$(libdir)/kreloc/aarch64 \
+		$(DESTDIR)$(pkgconfigdir) $(DESTDIR)$(datadir)/kreloc $(DESTDIR)$(mandir)/man1
+	install -m 755 $(REL_CLI) $(DESTDIR)$(bindir)/kreloc
+	install -m 644 $(INSTALL_HEADERS) $(DESTDIR)$(includedir)/kreloc/
+	install -m 644 $(INSTALL_ASM) $(DESTDIR)$(includedir)/kreloc/arch/arm64/asm/
+	install -m 644 $(REL_LIB) $(DESTDIR)$(libdir)/libkreloc.a
+	install -m 644 $(TARGET_LIB) $(DESTDIR)$(libdir)/kreloc/aarch64/libkreloc.a
+	install -m 644 $(SHIM_IMAGE) $(DESTDIR)$(datadir)/kreloc/shim.Image
+	install -m 644 man/kreloc.1 $(DESTDIR)$(mandir)/man1/kreloc.1
+	printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$(libdir)' 'includedir=$(includedir)' '' \
+		'Name: kreloc' \
+		'Description: fast arm64 kernel hand-off library, host build (needs libfdt: libfdt-dev)' \
+		'Version: $(VERSION)' \
+		'Cflags: -I$${includedir}' \
+		'Libs: -L$${libdir} -lkreloc -lfdt' >$(DESTDIR)$(pkgconfigdir)/kreloc.pc
+	printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$(libdir)/kreloc/aarch64' \
+		'includedir=$(includedir)' 'archincludedir=$(includedir)/kreloc/arch/arm64' \
+		'# aarch64 libfdt.a (Debian: libfdt-dev:arm64); the embedder also links memcpy,' \
+		'# memmove, memset, memcmp and the string functions libfdt calls' \
+		'libfdt=$(LIBFDT_AARCH64)' '' \
+		'Name: kreloc-aarch64' \
+		'Description: fast arm64 kernel hand-off library, freestanding aarch64 (no libc)' \
+		'Version: $(VERSION)' \
+		'Cflags: -I$${includedir} -I$${archincludedir}' \
+		'Libs: -L$${libdir} -lkreloc $${libfdt}' >$(DESTDIR)$(pkgconfigdir)/kreloc-aarch64.pc
+
+uninstall:
+	rm -f $(DESTDIR)$(bindir)/kreloc $(DESTDIR)$(libdir)/libkreloc.a \
+		$(DESTDIR)$(libdir)/kreloc/aarch64/libkreloc.a \
+		$(DESTDIR)$(pkgconfigdir)/kreloc.pc $(DESTDIR)$(pkgconfigdir)/kreloc-aarch64.pc \
+		$(DESTDIR)$(datadir)/kreloc/shim.Image $(DESTDIR)$(mandir)/man1/kreloc.1 \
+		$(addprefix $(DESTDIR)$(includedir)/kreloc/,$(notdir $(INSTALL_HEADERS))) \
+		$(addprefix $(DESTDIR)$(includedir)/kreloc/arch/arm64/asm/,$(notdir $(INSTALL_ASM)))
+	-rmdir $(DESTDIR)$(includedir)/kreloc/arch/arm64/asm $(DESTDIR)$(includedir)/kreloc/arch/arm64 \
+		$(DESTDIR)$(includedir)/kreloc/arch $(DESTDIR)$(includedir)/kreloc \
+		$(DESTDIR)$(libdir)/kreloc/aarch64 $(DESTDIR)$(libdir)/kreloc \
+		$(DESTDIR)$(datadir)/kreloc 2>/dev/null
