@@ -63,13 +63,19 @@ class Rsp:
         return self.sock.fileno()
 
     def _send(self, data):
-        self.sock.sendall(("$%s#%s" % (data, _checksum(data))).encode())
+        try:
+            self.sock.sendall(("$%s#%s" % (data, _checksum(data))).encode())
+        except OSError as e:
+            raise GuestError("gdb stub connection: %s" % e)
 
     def _fill(self, timeout):
         r, _, _ = select.select([self.sock], [], [], timeout)
         if not r:
             return False
-        chunk = self.sock.recv(65536)
+        try:
+            chunk = self.sock.recv(65536)
+        except OSError as e:
+            raise GuestError("gdb stub connection: %s" % e)
         if not chunk:
             raise GuestError("gdb stub closed the connection")
         self.buf += chunk
@@ -115,7 +121,10 @@ class Rsp:
         return reply
 
     def interrupt(self):
-        self.sock.sendall(b"\x03")
+        try:
+            self.sock.sendall(b"\x03")
+        except OSError as e:
+            raise GuestError("gdb stub connection: %s" % e)
 
     def pending_stop(self):
         """A stop reply that has already arrived (or None), without waiting.
@@ -129,6 +138,8 @@ class Rsp:
             return None
         if r is not None:
             self.running = False
+            if r[:1] in ("W", "X"):     # the guest is gone (power-off): no stop
+                return None
         return r
 
     def breakpoint(self, addr, insert=True):

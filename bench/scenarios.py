@@ -126,23 +126,81 @@ def probe_symbols(accel, mem, kexec_initramfs, logdir):
 
 
 # ---- kreloc through the shim ---------------------------------------------------------
-def shim_symbol(shim_elf, name):
+def shim_symbols(shim_elf):
+    """Global text symbols of the shim: name -> offset from its start."""
     cross = os.environ.get("CROSS", "aarch64-linux-gnu-")
     try:
         out = subprocess.run([cross + "nm", shim_elf], capture_output=True, text=True,
                              check=True).stdout
     except (OSError, subprocess.CalledProcessError):
-        return None
+        return {}
+    syms = {}
     for line in out.splitlines():
         parts = line.split()
-        if len(parts) == 3 and parts[2] == name:
-            return int(parts[0], 16)
-    return None
+        if len(parts) == 3 and parts[1] == "T":
+            syms[parts[2]] = int(parts[0], 16)
+    return syms
 
 
-def run_kreloc(ctx, size, mode, mem, name):
+# Functions of the shim's set-up whose instructions the profile counts
+# (inclusive, each call from entry to return), when the shim has them.
+PROFILE_PREFIXES = ("kreloc_handoff_",)
+PROFILE_FUNCS = ("kreloc_fdt_check", "kreloc_fdt_read_memmap", "kreloc_memmap_add_reserved",
+                 "kreloc_bundle_parse", "kreloc_image_parse", "kreloc_fdt_prepare",
+                 "kreloc_place", "kreloc_fdt_set_chosen", "kreloc_seed_derive",
+                 "kreloc_segments_validate", "kreloc_kimage_load", "kreloc_xlat_build",
+                 "kreloc_kimage_check_list", "kreloc_reloc_install", "fdt_pack",
+                 "fdt_open_into", "shim_printf", "freemem_init")
+
+
+class Profile:
+    """Inclusive instruction counts of shim functions: a breakpoint at each
+    entry, one at the return address (x30) of each call in progress."""
+
+    def __init__(self, stops, syms, base):
+        self.stops = stops
+        self.entries = {}
+        self.pending = {}       # return address -> [(name, icount at entry)]
+        self.counts = {}
+        for name, off in syms.items():
+            if name in PROFILE_FUNCS or name.startswith(PROFILE_PREFIXES):
+                self.entries[base + off] = name
+                stops.add(base + off, "profile:" + name, keep=True)
+
+    def on_stop(self, name, pc, icount):
+        """Handle a profile stop; False when @name is not one of ours."""
+        if name.startswith("profile:"):
+            ret = self.stops.g.rsp.reg(30)
+            if ret not in self.pending:
+                self.pending[ret] = []
+                if ret not in self.stops.by_addr:
+                    self.stops.add(ret, "profile-return", keep=True)
+            self.pending[ret].append((name[8:], icount))
+            return True
+        if name == "profile-return":
+            fn, start = self.pending[pc].pop()
+            c = self.counts.setdefault(fn, {"calls": 0, "instructions": 0})
+            c["calls"] += 1
+            c["instructions"] += icount - start
+            if not self.pending[pc]:
+                del self.pending[pc]
+                self.stops.by_addr[pc] = ("profile-return", False)
+            return True
+        return False
+
+    def stop_all(self):
+        """Remove every profile breakpoint (before the point of no return)."""
+        for addr in list(self.stops.by_addr):
+            name = self.stops.by_addr[addr][0]
+            if name.startswith("profile"):
+                self.stops.g.rsp.breakpoint(addr, False)
+                del self.stops.by_addr[addr]
+
+
+def run_kreloc(ctx, size, mode, mem, name, profile=False):
     """Scenario 1 (mode mmu, with --measure-copy: also scenario 3) or 2
-    (classic).  Returns the merged report plus debugger figures."""
+    (classic).  Returns the merged report plus debugger figures; with
+    @profile, also the instructions of the shim's set-up functions."""
     out = os.path.join(ctx.work, "%s.bundle" % name)
     cmd = [ctx.cli, "pack", "--image", ctx.kernel, "--initrd", size["initrd"],
            "--cmdline", size["cmdline"], "--mode", mode, "-o", out]
@@ -159,19 +217,29 @@ def run_kreloc(ctx, size, mode, mem, name):
     res = {"scenario": "kreloc-" + mode, "size": size["label"], "mem": mem,
            "qemu_argv": g.argv, "pack_argv": cmd, "bundle_bytes": os.path.getsize(out)}
     stops = None
+    prof = None
     try:
-        enter_off = shim_symbol(ctx.shim_elf, "kreloc_reloc_enter")
+        ssyms = shim_symbols(ctx.shim_elf)
+        enter_off = ssyms.get("kreloc_reloc_enter")
         base = 0x40200000           # where QEMU puts an Image at the start of RAM
         if use_gdb:
             stops = Stops(g)
             if enter_off is not None:
                 stops.add(base + enter_off, "shim_enter")
             stops.add(ctx.syms["__arm64_sys_getcpu"], "init_counter")
+            if profile:
+                prof = Profile(stops, ssyms, base)
             g.cont()
         entry_set = False
         for kind, val in g.events():
             if kind == "line" and use_gdb:
                 m = re.search(r"kreloc: shim \S+ at EL\d, image 0x([0-9a-f]+)", val)
+                if m and int(m.group(1), 16) != base and prof is not None:
+                    res["profile_error"] = "shim not at 0x%x: no profile" % base
+                    g.stop_now()
+                    prof.stop_all()
+                    prof = None
+                    g.cont()
                 if m and int(m.group(1), 16) != base and enter_off is not None:
                     g.stop_now()            # loaded elsewhere: move the breakpoint
                     stops.g.rsp.breakpoint(base + enter_off, False)
@@ -187,6 +255,12 @@ def run_kreloc(ctx, size, mode, mem, name):
                     g.cont()
             elif kind == "stop":
                 nm, pc, keep = stops.hit()
+                if prof is not None and prof.on_stop(nm, pc, stops.hits[-1]["icount"]):
+                    stops.hits.pop()        # profile stops are not phase boundaries
+                    stops.resume(pc, stops.by_addr.get(pc, (None, False))[1])
+                    continue
+                if nm == "shim_enter" and prof is not None:
+                    prof.stop_all()
                 if nm == "shim_enter" and not entry_set:
                     parsed = console_report.parse_console("\n".join(g.lines))
                     rep = parsed["shim_report"] or {}
@@ -196,7 +270,7 @@ def run_kreloc(ctx, size, mode, mem, name):
                 stops.resume(pc, keep)
             elif kind == "exit":
                 res["qemu_exit"] = val
-    except GuestError as e:
+    except (GuestError, OSError, KeyError) as e:
         res["error"] = str(e)
     finally:
         g.close()
@@ -219,6 +293,8 @@ def run_kreloc(ctx, size, mode, mem, name):
     if ins.get("plain_copy") and rep.get("plain_copy_bytes"):
         res["plain_copy"] = ins["plain_copy"]
         res["plain_copy_bytes"] = rep["plain_copy_bytes"]
+    if prof is not None:
+        res["setup_profile"] = prof.counts
     if stops is not None:
         res["stops"] = stops.hits
         i_enter, _ = stops.first("shim_enter")
@@ -318,7 +394,7 @@ def run_linux(ctx, size, mem, name, load_only=False):
                 stops.resume(pc, keep)
             elif kind == "exit":
                 res["qemu_exit"] = val
-    except GuestError as e:
+    except (GuestError, OSError, KeyError) as e:
         res["error"] = str(e)
     finally:
         g.close()
@@ -442,7 +518,7 @@ def run_uboot(ctx, size, mem, name):
                 stops.resume(pc, keep)
             elif kind == "exit":
                 res["qemu_exit"] = val
-    except GuestError as e:
+    except (GuestError, OSError, KeyError) as e:
         res["error"] = str(e)
     finally:
         g.close()

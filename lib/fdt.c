@@ -43,13 +43,16 @@ static int fdt_err(int err)
  * rebuild a blob whose blocks overlap or are out of order in extra room
  * that kreloc_fdt_prepare() does not promise.  Such blobs are corrupt here.
  * Version 16 and older have no structure size: its start is checked only.
+ * The structure block must also open with the root node: fdt_check_full()
+ * accepts one that starts with FDT_END, a tree without a root, which every
+ * lookup then reports as a bad offset.
  */
 static int check_layout(const void *fdt)
 {
-	int n = fdt_num_mem_rsv(fdt);
+	int n = fdt_num_mem_rsv(fdt), next;
 	uint64_t rsv_end, st = fdt_off_dt_struct(fdt), str = fdt_off_dt_strings(fdt);
 
-	if (n < 0)
+	if (n < 0 || fdt_next_tag(fdt, 0, &next) != FDT_BEGIN_NODE)
 		return KRELOC_E_FDT;
 	rsv_end = fdt_off_mem_rsvmap(fdt) + ((uint64_t)n + 1) * sizeof(struct fdt_reserve_entry);
 	if (rsv_end > st || st > str)

@@ -8,10 +8,9 @@
  * (chunk i -> (i * stride) mod n, stride coprime with n), so consecutive
  * allocations land far apart, and no segment is staged contiguously.
  *
- * The shim runs with the MMU off: each block is cleaned and invalidated to
- * PoC before it is zeroed, so that no line the previous owner of the memory
- * left in the caches can later be written back over the block, or be hit
- * by the relocation once it turns its caches on.
+ * The shim stages with its MMU and caches on, as a kernel would: blocks are
+ * written through the cache, and what must reach memory is cleaned by the
+ * trampoline (copies, in-place pages) or before the MMU goes off (classic).
  */
 #include "freemem.h"
 #include "shim.h"
@@ -73,7 +72,6 @@ void *freemem_alloc(void *ctx, uint64_t size, uint64_t *pa)
 		fm->next = at + size;
 		if (!kreloc_memmap_is_free(fm->map, at, size))
 			continue;
-		kreloc_dcache_civac_range(at, at + size);
 		memset((void *)(uintptr_t)at, 0, size);
 		fm->pages += size / KRELOC_SZ_4K;
 		*pa = at;

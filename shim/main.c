@@ -24,6 +24,10 @@
 /* The next kernel's device tree is built here, then staged like any segment. */
 static uint8_t fdt_buf[KRELOC_FDT_MAX_SIZE] __attribute__((aligned(8)));
 
+/* Pages for the shim's own translation tables (4K granule: a handful). */
+#define RUNTIME_TABLE_PAGES	16
+static uint8_t runtime_tables[RUNTIME_TABLE_PAGES][4096] __attribute__((aligned(4096)));
+
 struct shim_state {
 	uint64_t el;
 	uint64_t base;			/* where we run */
@@ -33,6 +37,8 @@ struct shim_state {
 	struct kreloc_bundle bundle;
 	struct freemem free;
 	struct kreloc_handoff h;
+	uint64_t uart;			/* console MMIO base, 0 without one */
+	unsigned int runtime_pages;	/* runtime_tables used */
 	uint64_t rndr[4];		/* entropy for the seeds, when the CPU has RNDR */
 	uint64_t tramp_entry;
 	uint64_t plain_copy;		/* KRELOC_OPT_MEASURE_COPY: its cost ... */
@@ -81,11 +87,62 @@ static bool cpu_rndr(uint64_t *out)
 
 static void find_console_and_psci(void)
 {
-	uint64_t uart;
-
 	psci_init((char)kreloc_fdt_psci_method(st.fdt_in));
-	if (kreloc_fdt_stdout_uart(st.fdt_in, &uart) > 0)
-		console_init(uart);
+	if (kreloc_fdt_stdout_uart(st.fdt_in, &st.uart) > 0)
+		console_init(st.uart);
+	else
+		st.uart = 0;
+}
+
+static void *runtime_alloc(void *ctx, uint64_t size, uint64_t *pa)
+{
+	void *p;
+
+	(void)ctx;
+	if (size != sizeof(runtime_tables[0]) || st.runtime_pages == RUNTIME_TABLE_PAGES)
+		return NULL;
+	p = runtime_tables[st.runtime_pages++];
+	memset(p, 0, sizeof(runtime_tables[0]));
+	*pa = (uint64_t)(uintptr_t)p;
+	return p;
+}
+
+/*
+ * Turn on the MMU and caches for the shim itself, as the kernel it stands
+ * in for runs: staging, hashing and table building then happen with caches
+ * on.  Identity map: RAM read-write, the shim's code executable, the UART as
+ * Device memory.  Built with the same library as the transitional tables.
+ */
+static void mmu_enable(void)
+{
+	struct kreloc_xlat_region r[KRELOC_MEMMAP_MAX_RAM + 2];
+	struct kreloc_xlat_config cfg = { .granule_shift = 12, .el = (unsigned int)st.el };
+	struct kreloc_xlat x;
+	uint64_t mmfr0 = read_sysreg(id_aa64mmfr0_el1);
+	int pa_bits = kreloc_xlat_check_cpu(mmfr0, 12);
+	unsigned int n = 0;
+
+	check(pa_bits, "shim tables: 4K granule");
+	cfg.pa_bits = (unsigned int)pa_bits;
+	for (unsigned int i = 0; i < st.map.nr_ram; i++) {
+		r[n] = (struct kreloc_xlat_region){ st.map.ram[i].base, st.map.ram[i].size,
+						    KRELOC_XLAT_RW_DATA };
+		if (kreloc_xlat_round(&r[n], 12, false) == 0 && r[n].size)
+			n++;
+	}
+	r[n++] = (struct kreloc_xlat_region){ st.base, (uint64_t)(_text_end - _image_start),
+					      KRELOC_XLAT_RX_CODE };
+	if (st.uart)
+		r[n++] = (struct kreloc_xlat_region){ KRELOC_ALIGN_DOWN(st.uart, 4096), 4096,
+						      KRELOC_XLAT_DEVICE };
+	check(kreloc_xlat_build(&cfg, r, n, runtime_alloc, NULL, &x), "shim tables");
+	/*
+	 * Everything written so far (relocated data, BSS, stack, these tables)
+	 * went to memory uncached; a stale line left by the previous owner
+	 * would hide it once caches are on.  Clean+invalidate the whole image.
+	 */
+	kreloc_dcache_civac_range(st.base, st.base + (uint64_t)(_end - _image_start));
+	kreloc_mmu_on(x.ttbr, x.tcr, x.mair, x.sctlr_set, x.sctlr_clear);
 }
 
 static void read_memory_map(void)
@@ -187,25 +244,21 @@ static const void *phys_read(void *ctx, uint64_t pa, uint64_t len)
 
 /*
  * The benchmark's limit: copy the segments' full pages from the bundle to
- * their destinations with the relocation's own copy loop and tables, but no
+ * their destinations with the relocation's own page loop, caches on, but no
  * list and no cache maintenance.  Only whole pages of data are copied, so a
- * page staged in place at its destination receives the bytes it holds.
+ * page staged in place at its destination receives the bytes it holds; the
+ * relocation then rewrites and cleans every destination page.
  */
 static void measure_plain_copy(void)
 {
-	kreloc_copy_plain_fn copy = (kreloc_copy_plain_fn)(uintptr_t)kreloc_reloc_entry(
-		st.h.control, st.el == 2 ? KRELOC_COPY_PLAIN_EL2 : KRELOC_COPY_PLAIN_EL1);
+	uint64_t flags = pmu_has_instructions() ? 1ULL << RELOC_FLAG_PMU_BIT : 0;
 
-	kreloc_icache_inval_all();	/* the control page was written as data */
 	for (unsigned int i = 0; i < st.h.nr_segs; i++) {
 		const struct kreloc_segment *s = &st.h.segs[i];
-		uint64_t len = KRELOC_ALIGN_DOWN(s->bufsz, KRELOC_PAGE_SIZE);
+		uint64_t pages = s->bufsz / KRELOC_PAGE_SIZE;
 
-		if (!len)
-			continue;
-		st.plain_copy += copy(st.h.control + KRELOC_RELOC_ARGS_AT, s->dest,
-				      (uint64_t)(uintptr_t)s->buf, len);
-		st.plain_copy_bytes += len;
+		st.plain_copy += kreloc_copy_plain(s->dest, (uint64_t)(uintptr_t)s->buf, pages, flags);
+		st.plain_copy_bytes += pages * KRELOC_PAGE_SIZE;
 	}
 }
 
@@ -288,6 +341,7 @@ void shim_main(void *fdt, uint64_t el, uint64_t base)
 	shim_printf("kreloc: shim %s at EL%u, image 0x%lx, device tree 0x%lx\n",
 		    KRELOC_VERSION, (unsigned int)el, base, (uint64_t)(uintptr_t)fdt);
 	read_memory_map();
+	mmu_enable();
 	parse_bundle();
 	plan();
 	pmu_sample(&st.t_planned);
@@ -299,8 +353,10 @@ void shim_main(void *fdt, uint64_t el, uint64_t base)
 	check(kreloc_handoff_stage(&st.h), "staging");
 	pmu_sample(&st.t_staged);
 	check(kreloc_handoff_prepare(&st.h, phys_read, NULL), "prepare");
-	/* The shim runs with the MMU off: the control page goes straight to memory. */
 	kreloc_reloc_install(&st.h, pmu_has_instructions() ? 1ULL << RELOC_FLAG_PMU_BIT : 0);
+	/* The classic trampoline reads memory uncached: push the staged pages there. */
+	if (st.h.mode == KRELOC_MODE_CLASSIC)
+		kreloc_reloc_clean_for_mmu_off(&st.h);
 	kind = st.h.mode == KRELOC_MODE_CLASSIC ? KRELOC_RELOC_CLASSIC :
 	       st.el == 2 ? KRELOC_RELOC_MMU_EL2 : KRELOC_RELOC_MMU_EL1;
 	st.tramp_entry = kreloc_reloc_entry(st.h.control, kind);

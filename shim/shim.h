@@ -22,16 +22,14 @@ void __attribute__((noreturn)) shim_power_off(void);
 /* Print "kreloc-shim-error: E_NAME: text (context)" and power off. */
 void __attribute__((noreturn)) shim_fail(int err, const char *context);
 
-/* cache.S */
-void kreloc_dcache_civac_range(uint64_t start, uint64_t end);
-void kreloc_dcache_cvac_range(uint64_t start, uint64_t end);
-void kreloc_icache_inval_all(void);
+/* cache maintenance: asm/cache.h */
+#include <asm/cache.h>
 
 /* main.c */
 void __attribute__((noreturn)) shim_main(void *fdt, uint64_t el, uint64_t base);
 void __attribute__((noreturn)) shim_exception(uint64_t kind);
 
 /* linker symbols */
-extern char _image_start[], _file_end[], _end[], __bss_start[];
+extern char _image_start[], _text_end[], _file_end[], _end[], __bss_start[];
 
 #endif /* KRELOC_SHIM_H */

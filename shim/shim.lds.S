@@ -21,6 +21,9 @@ SECTIONS
 	}
 	/* Copied into a control page before use; relocate.S checks its size. */
 	.trampoline : { KEEP(*(.kreloc.trampoline)) }
+	/* Code ends on a page: the shim maps [_image_start, _text_end) executable. */
+	. = ALIGN(4096);
+	_text_end = .;
 	. = ALIGN(16);
 	.rodata : { *(.rodata .rodata.*) }
 	.data.rel.ro : { *(.data.rel.ro .data.rel.ro.*) }

@@ -78,12 +78,16 @@ static void print_text(const struct planner *pl)
 		text_range("preserve", b->preserve[i].base, b->preserve[i].size, NULL);
 	printf("placement:\n");
 	for (unsigned int i = 0; i < h->nr_segs; i++) {
-		char note[64];
+		char note[80];
 
 		if (i == 1 && !r->p.initrd_len)
 			k++;
-		snprintf(note, sizeof(note), "%" PRIu64 " bytes%s", h->segs[i].bufsz,
-			 i == 0 ? (h->img.legacy ? ", legacy Image" : "") : "");
+		if (i == 0)
+			snprintf(note, sizeof(note), "%" PRIu64 " bytes, %s kept free%s",
+				 h->segs[i].bufsz, planner_human(h->place.kernel_size, hb, sizeof(hb)),
+				 h->img.legacy ? ", legacy Image" : "");
+		else
+			snprintf(note, sizeof(note), "%" PRIu64 " bytes", h->segs[i].bufsz);
 		text_range(names[k++], h->segs[i].dest, h->segs[i].memsz, note);
 	}
 	printf("  entry     0x%09" PRIx64 "  (kernel_base 0x%" PRIx64 " + text_offset 0x%" PRIx64

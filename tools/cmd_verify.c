@@ -309,14 +309,16 @@ static void check_accounting(const struct planner *pl, struct verdict *v)
 	uint64_t tables = h->mode == KRELOC_MODE_MMU ?
 			  (uint64_t)h->xlat.table_pages << (h->granule_shift - 12) : 0;
 
-	if (k[PK_OTHER] || k[PK_SOURCE] + k[PK_IN_PLACE] != h->ki.source_pages ||
+	if (k[PK_OTHER] || k[PK_SOURCE] != h->ki.source_pages ||
+	    k[PK_IN_PLACE] != h->ki.pages_in_place ||
 	    k[PK_LIST] != h->ki.indirection_pages || k[PK_ZERO] != (h->ki.zero_fill_pages ? 1 : 0) ||
 	    k[PK_SET_ASIDE] != h->ki.colliding_pages_set_aside || k[PK_CONTROL] != ctl ||
 	    k[PK_TABLE] != tables)
 		set(v, C_ACCOUNT, ST_FAIL, "allocated pages do not match the counts: source %" PRIu64
-		    "+%" PRIu64 "/%" PRIu64 ", list %" PRIu64 "/%" PRIu64 ", set aside %" PRIu64
-		    "/%" PRIu64 ", table %" PRIu64 "/%" PRIu64 ", unaccounted %" PRIu64,
-		    k[PK_SOURCE], k[PK_IN_PLACE], h->ki.source_pages, k[PK_LIST],
+		    "/%" PRIu64 ", in place %" PRIu64 "/%" PRIu64 ", list %" PRIu64 "/%" PRIu64
+		    ", set aside %" PRIu64 "/%" PRIu64 ", table %" PRIu64 "/%" PRIu64
+		    ", unaccounted %" PRIu64, k[PK_SOURCE], h->ki.source_pages, k[PK_IN_PLACE],
+		    h->ki.pages_in_place, k[PK_LIST],
 		    h->ki.indirection_pages, k[PK_SET_ASIDE], h->ki.colliding_pages_set_aside,
 		    k[PK_TABLE], tables, k[PK_OTHER]);
 	else

@@ -4,14 +4,24 @@
  */
 	.text
 /*
- * void kreloc_reloc_enter(u64 code, u64 args) - jump into the trampoline's
- * control page.  It was written by data stores: invalidate the I-cache so
- * no stale instruction is fetched for it.
+ * void kreloc_reloc_enter(u64 code, u64 args) - the point of no return:
+ * jump into the trampoline's control page with x0 = its parameter block.
+ *
+ * The trampolines are entered with the MMU off.  A caller running with its
+ * MMU on is switched off here, from identity-mapped code.  Its data cache
+ * keeps what it staged: the MMU-mode trampoline reads list and sources only
+ * after turning translation on again with the same (Normal write-back)
+ * attributes, so it sees those lines; before that it reads nothing but its
+ * control page, which kreloc_reloc_install() cleaned to PoC.  (For the
+ * classic trampoline the caller cleans everything first:
+ * kreloc_reloc_clean_for_mmu_off().)
  */
 	.globl	kreloc_reloc_enter
 kreloc_reloc_enter:
 	mov	x19, x0
 	mov	x20, x1
+	bl	kreloc_mmu_off			// no-op effect if it was off already
+	/* The control page was written as data: no stale instruction for it. */
 	bl	kreloc_icache_inval_all
 	mov	x0, x20
 	br	x19

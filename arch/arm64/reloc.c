@@ -2,13 +2,14 @@
 /*
  * reloc.c - install the relocation trampoline in its control page.
  */
+#include <asm/cache.h>
 #include <asm/reloc.h>
 #include <kreloc/bundle.h>
 
 /* relocate.S: everything between these two symbols goes into the control page */
 extern const char kreloc_trampoline_start[], kreloc_trampoline_end[];
 extern const char kreloc_relocate_classic[], kreloc_relocate_mmu_el1[],
-	kreloc_relocate_mmu_el2[], kreloc_copy_plain_el1[], kreloc_copy_plain_el2[];
+	kreloc_relocate_mmu_el2[];
 
 void kreloc_reloc_install(const struct kreloc_handoff *h, uint64_t flags)
 {
@@ -29,6 +30,31 @@ void kreloc_reloc_install(const struct kreloc_handoff *h, uint64_t flags)
 	}
 	memcpy(h->control_va, kreloc_trampoline_start, (size_t)(kreloc_trampoline_end - kreloc_trampoline_start));
 	memcpy((uint8_t *)h->control_va + KRELOC_RELOC_ARGS_AT, &args, sizeof(args));
+	kreloc_dcache_civac_range(h->control, h->control + KRELOC_PAGE_SIZE);
+}
+
+static void clean_page(uint64_t pa)
+{
+	kreloc_dcache_civac_range(pa, pa + KRELOC_IND_PAGE_SIZE);
+}
+
+void kreloc_reloc_clean_for_mmu_off(const struct kreloc_handoff *h)
+{
+	const uint64_t *entry = NULL;
+	uint64_t e = h->ki.head;
+
+	/* prepare() proved the list well formed: walk it as the trampoline will */
+	while (!(e & KRELOC_IND_DONE)) {
+		uint64_t pa = e & ~(uint64_t)(KRELOC_IND_PAGE_SIZE - 1);
+
+		if (e & KRELOC_IND_INDIRECTION) {
+			clean_page(pa);
+			entry = (const uint64_t *)(uintptr_t)pa;
+		} else if (e & KRELOC_IND_SOURCE) {
+			clean_page(pa);
+		}
+		e = *entry++;
+	}
 }
 
 uint64_t kreloc_reloc_entry(uint64_t page, enum kreloc_reloc_kind kind)
@@ -37,8 +63,6 @@ uint64_t kreloc_reloc_entry(uint64_t page, enum kreloc_reloc_kind kind)
 		[KRELOC_RELOC_CLASSIC] = kreloc_relocate_classic,
 		[KRELOC_RELOC_MMU_EL1] = kreloc_relocate_mmu_el1,
 		[KRELOC_RELOC_MMU_EL2] = kreloc_relocate_mmu_el2,
-		[KRELOC_COPY_PLAIN_EL1] = kreloc_copy_plain_el1,
-		[KRELOC_COPY_PLAIN_EL2] = kreloc_copy_plain_el2,
 	};
 
 	return page + (uint64_t)(entry[kind] - kreloc_trampoline_start);

@@ -21,6 +21,7 @@
  *   x26, x27 the counters sampled at entry
  *   x0-x7 copy data
  */
+#include <asm/page_ops.h>
 #include <asm/reloc_args.h>
 #include <asm/sysreg.h>
 #include <kreloc/ind.h>
@@ -87,38 +88,12 @@ kreloc_trampoline_start:
 	store_sample \slot, x0, x1
 .endm
 
-/* Apply `dc \op` to each line of the page at \page (x8 clobbered). */
-.macro dcache_page op, page
-	mov	x8, \page
-	add	x24, \page, #PAGE_SIZE
-1:	dc	\op, x8
-	add	x8, x8, x13
-	cmp	x8, x24
-	b.lo	1b
-.endm
-
-/* Copy one page, 64 bytes per iteration, from \src to \dst (both kept). */
-.macro copy_page dst, src
-	mov	x8, \src
-	mov	x24, \dst
-	add	x25, \src, #PAGE_SIZE
-1:	ldp	x0, x1, [x8], #16
-	ldp	x2, x3, [x8], #16
-	ldp	x4, x5, [x8], #16
-	ldp	x6, x7, [x8], #16
-	stp	x0, x1, [x24], #16
-	stp	x2, x3, [x24], #16
-	stp	x4, x5, [x24], #16
-	stp	x6, x7, [x24], #16
-	cmp	x8, x25
-	b.lo	1b
-.endm
-
 /*
  * Walk the list from x9.  For each source page run \page_op (destination
- * x11, source x12) unless the source already is its destination.
+ * x11, source x12), or \inplace_op when the page was staged at its
+ * destination already.
  */
-.macro walk_list page_op
+.macro walk_list page_op, inplace_op
 2:	tbnz	x9, #KRELOC_IND_DONE_BIT, 9f
 	and	x12, x9, #~(PAGE_SIZE - 1)
 	tbz	x9, #KRELOC_IND_DESTINATION_BIT, 3f
@@ -129,9 +104,11 @@ kreloc_trampoline_start:
 	b	8f
 4:	tbz	x9, #KRELOC_IND_SOURCE_BIT, 8f		// the validator allows no other kind
 	cmp	x12, x11
-	b.eq	5f					// staged in place: nothing to copy
-	\page_op
-5:	add	x11, x11, #PAGE_SIZE
+	b.ne	5f
+	\inplace_op					// staged in place: nothing to copy
+	b	6f
+5:	\page_op
+6:	add	x11, x11, #PAGE_SIZE
 8:	ldr	x9, [x10], #8
 	b	2b
 9:
@@ -166,7 +143,8 @@ kreloc_trampoline_start:
 kreloc_relocate_classic:
 	load_args
 	sample	x26, x27
-	walk_list classic_page
+	/* the caller cleaned in-place pages to PoC before the MMU went off */
+	walk_list classic_page, nop
 	dsb	sy					// all copies reached memory
 	stamp	KRELOC_STAMP_COPIED
 	ic	iallu					// no stale instructions for the new Image
@@ -198,7 +176,7 @@ kreloc_relocate_classic:
 	mov	x24, x11
 	add	x25, x12, #PAGE_SIZE
 	cmp	x13, #64
-	b.lo	6f
+	b.lo	11f
 1:	ldp	x0, x1, [x8], #64
 	ldp	x2, x3, [x8, #-48]
 	ldp	x4, x5, [x8, #-32]
@@ -211,10 +189,19 @@ kreloc_relocate_classic:
 	add	x24, x24, #64
 	cmp	x8, x25
 	b.lo	1b
-	b	7f
-6:	copy_page x11, x12
+	b	12f
+11:	copy_page x11, x12
 	dcache_page civac, x11
-7:
+12:
+.endm
+
+/*
+ * A page staged at its own destination is not copied, but it may still sit
+ * dirty in the data cache (the loader staged it with its caches on): push
+ * it to the Point of Coherency like a copied page.
+ */
+.macro inplace_page
+	dcache_page civac, x11
 .endm
 
 .macro relocate_mmu el
@@ -244,7 +231,7 @@ kreloc_relocate_classic:
 	msr	sctlr_el\el, x14
 	isb						// next fetch translated: this page is identity-mapped RX
 
-	walk_list mmu_page
+	walk_list mmu_page, inplace_page
 
 	stamp	KRELOC_STAMP_COPIED
 	cbz	x17, 6f
@@ -279,89 +266,6 @@ kreloc_relocate_mmu_el1:
 	.globl	kreloc_relocate_mmu_el2
 kreloc_relocate_mmu_el2:
 	relocate_mmu 2
-
-/* ---- the limit: a plain copy under the same tables ---------------------- */
-
-/*
- * u64 kreloc_copy_plain_elN(args, dst, src, len) - for benchmarks only.
- * Copy @len bytes (a multiple of 64) from @src to @dst with the transitional
- * tables in @args and the caches on, using the relocation's own copy loop
- * but no list and no cache maintenance: what a relocation would cost if it
- * were nothing but a memcpy.  Returns the instructions the loop took
- * (counter ticks when the PMU does not count instructions).  Entered and
- * left with the MMU off; the copy is cleaned to PoC before returning.
- * Uses only x0-x17, so it can return to C.
- */
-.macro copy_plain el
-	ldr	x4, [x0, #RELOC_ARGS_TTBR]
-	ldp	x5, x6, [x0, #RELOC_ARGS_TCR]		// tcr, mair
-	ldp	x7, x8, [x0, #RELOC_ARGS_SCTLR_SET]	// set, clear
-	ldr	x9, [x0, #RELOC_ARGS_FLAGS]
-	msr	mair_el\el, x6
-	msr	tcr_el\el, x5
-	msr	ttbr0_el\el, x4
-	isb						// as in relocate_mmu
-	.if \el == 2
-	tlbi	alle2
-	.else
-	tlbi	vmalle1
-	.endif
-	dsb	nsh
-	isb
-	mrs	x10, sctlr_el\el			// restored on the way out
-	orr	x11, x10, x7
-	bic	x11, x11, x8
-	msr	sctlr_el\el, x11
-	isb
-
-	mov	x16, x1					// dst start, for the clean
-	add	x3, x2, x3				// src end
-	isb
-	mrs	x14, cntvct_el0
-	tbz	x9, #RELOC_FLAG_PMU_BIT, 1f
-	mrs	x14, pmevcntr0_el0
-1:	ldp	x4, x5, [x2], #16
-	ldp	x6, x7, [x2], #16
-	ldp	x8, x11, [x2], #16
-	ldp	x12, x13, [x2], #16
-	stp	x4, x5, [x1], #16
-	stp	x6, x7, [x1], #16
-	stp	x8, x11, [x1], #16
-	stp	x12, x13, [x1], #16
-	cmp	x2, x3
-	b.lo	1b
-	isb
-	mrs	x15, cntvct_el0
-	tbz	x9, #RELOC_FLAG_PMU_BIT, 2f
-	mrs	x15, pmevcntr0_el0
-2:
-	/* The shim goes on with the MMU off: put the copy in memory first. */
-	mrs	x4, ctr_el0
-	ubfx	x4, x4, #16, #4
-	mov	x5, #4
-	lsl	x5, x5, x4				// D-cache line
-3:	dc	civac, x16
-	add	x16, x16, x5
-	cmp	x16, x1
-	b.lo	3b
-	dsb	sy
-	msr	sctlr_el\el, x10			// MMU off again
-	isb
-	sub	x0, x15, x14
-	tbz	x9, #RELOC_FLAG_PMU_BIT, 4f
-	mov	w0, w0					// PMEVCNTR0 is 32 bits wide
-4:	ret
-.endm
-
-	.balign	64
-	.globl	kreloc_copy_plain_el1
-kreloc_copy_plain_el1:
-	copy_plain 1
-
-	.balign	64
-	.globl	kreloc_copy_plain_el2
-kreloc_copy_plain_el2:
-	copy_plain 2
 
 	/*
 	 * All of the section is copied into one control page, the parameters

@@ -39,10 +39,10 @@
  * @len: bytes available at @fdt
  *
  * Return: 0; KRELOC_E_INVAL (@fdt NULL); KRELOC_E_FDT (bad magic or version,
- * inconsistent header, corrupt structure block, blocks overlapping or out of
- * the usual order - memory reservation map, structure, strings - or
- * totalsize > @len, that is a truncated blob); KRELOC_E_FDT_TOO_LARGE
- * (totalsize > KRELOC_FDT_MAX_SIZE).
+ * inconsistent header, corrupt structure block or one without a root node,
+ * blocks overlapping or out of the usual order - memory reservation map,
+ * structure, strings - or totalsize > @len, that is a truncated blob);
+ * KRELOC_E_FDT_TOO_LARGE (totalsize > KRELOC_FDT_MAX_SIZE).
  */
 int kreloc_fdt_check(const void *fdt, size_t len);
 

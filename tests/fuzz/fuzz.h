@@ -8,11 +8,15 @@
  * checks what comes back with FZ_CHECK: a failed invariant prints what and
  * where, then aborts, which libFuzzer reports as a crash and saves the input.
  *
+ * Each fz_* call is a separate statement or a sequenced operand: the order
+ * of two reads in one expression would be unspecified.
+ *
  * Host only.  Build: mk/fuzz.mk (clang, -fsanitize=fuzzer,address,undefined).
  */
 #ifndef KRELOC_FUZZ_H
 #define KRELOC_FUZZ_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -33,6 +37,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 			abort();						\
 		}								\
 	} while (0)
+
+/* FZ_VERBOSE=1 in the environment: targets say what each input did (for seeds). */
+static inline bool fz_verbose(void)
+{
+	static int v = -1;
+
+	if (v < 0)
+		v = getenv("FZ_VERBOSE") != NULL;
+	return v;
+}
+
+#define FZ_SAY(...)	do { if (fz_verbose()) fprintf(stderr, __VA_ARGS__); } while (0)
 
 /* "E_NAME (-n)" for messages. */
 #define FZ_ERR(e)	kreloc_errname(e), (e)
@@ -81,6 +97,14 @@ static inline uint32_t fz_u32(struct fz *f)
 static inline uint64_t fz_u64(struct fz *f)
 {
 	return fz_num(f, 8);
+}
+
+/* A 64-bit number, then a shift right by 0..63: small and large values alike. */
+static inline uint64_t fz_scaled(struct fz *f)
+{
+	uint64_t v = fz_u64(f);
+
+	return v >> (fz_u8(f) & 63);
 }
 
 /* A number in [0, n) (0 when n is 0). */

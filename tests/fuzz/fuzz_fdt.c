@@ -238,8 +238,8 @@ static void fill_chosen(struct fz *f, struct kreloc_chosen *c, char *args, uint8
 		c->bootargs = args;
 	}
 	if (m & 2) {
-		c->initrd_start = fz_u64(f) >> (fz_u8(f) & 63);
-		c->initrd_end = c->initrd_start + (fz_u32(f) >> (fz_u8(f) & 31));
+		c->initrd_start = fz_scaled(f);
+		c->initrd_end = c->initrd_start + (fz_scaled(f) >> 32);
 		if (m & 0x80)
 			c->initrd_end = fz_u64(f);	/* maybe below start */
 	}
@@ -254,14 +254,14 @@ static void fill_chosen(struct fz *f, struct kreloc_chosen *c, char *args, uint8
 		c->rng_seed = rng;
 	}
 	if (m & 0x10) {
-		c->elfcorehdr.base = fz_u64(f) >> (fz_u8(f) & 63);
-		c->elfcorehdr.size = fz_u64(f) >> (fz_u8(f) & 63);
+		c->elfcorehdr.base = fz_scaled(f);
+		c->elfcorehdr.size = fz_scaled(f);
 	}
 	if (m & 0x20) {
 		c->nr_usable = fz_u8(f) % (KRELOC_FDT_MAX_USABLE + 2);
 		for (unsigned int i = 0; i < c->nr_usable && i < KRELOC_FDT_MAX_USABLE; i++) {
-			c->usable[i].base = fz_u64(f) >> (fz_u8(f) & 63);
-			c->usable[i].size = fz_u64(f) >> (fz_u8(f) & 63);
+			c->usable[i].base = fz_scaled(f);
+			c->usable[i].size = fz_scaled(f);
 		}
 	}
 }
@@ -370,6 +370,8 @@ static bool blocks_in_order(const uint8_t *b)
 	uint64_t str = fdt_off_dt_strings(b);
 	uint64_t e = rsv;
 
+	if (fdt32_ld((const fdt32_t *)(b + st)) != FDT_BEGIN_NODE)
+		return false;		/* no root node */
 	for (;;) {
 		if (e + 16 > fdt_totalsize(b))
 			return false;

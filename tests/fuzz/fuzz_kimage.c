@@ -356,7 +356,7 @@ static uint64_t pick_in(struct fz *f, const struct input *in, uint64_t maxpages)
 static void read_input(struct fz *f, struct input *in)
 {
 	uint8_t h = fz_u8(f);
-	unsigned int banks = (h & 3) + 1, nres = (h >> 2) % (MAX_RES + 1);
+	unsigned int banks = (h & 3) + 1, nres = ((h >> 2) & 7) % (MAX_RES + 1);
 
 	memset(in, 0, sizeof(*in));
 	kreloc_memmap_init(&in->map);
@@ -421,7 +421,9 @@ static void read_input(struct fz *f, struct input *in)
 	}
 	A.collide_pct = fz_u8(f) % 101;
 	A.predict_pct = fz_u8(f) % 101;
-	A.limit = fz_u8(f) & 1 ? fz_u16(f) : 0;
+	A.limit = 0;
+	if (fz_u8(f) & 1)
+		A.limit = fz_u16(f);
 	A.rng = fz_u64(f);
 	in->extra = fz_u16(f);
 }
@@ -476,7 +478,10 @@ static void mutate_and_check(struct fz *f, const struct input *in, const struct 
 	old = list[slot];
 	switch (fz_u8(f) % 7) {
 	case 0: v = fz_u64(f); break;
-	case 1: v = A.pa[fz_below(f, A.used)] | (1u << fz_below(f, 4)); break;
+	case 1:
+		v = A.pa[fz_below(f, A.used)];
+		v |= 1u << fz_below(f, 4);
+		break;
 	case 2: v = 0; break;
 	case 3: v = KRELOC_IND_DONE; break;
 	case 4: v = (old & ~15ULL) | (1u << fz_below(f, 4)); break;
@@ -485,6 +490,8 @@ static void mutate_and_check(struct fz *f, const struct input *in, const struct 
 	}
 	list[slot] = v;
 	err = kreloc_kimage_check_list(ki->head, arena_read, NULL, in->segs, in->n, &st);
+	FZ_SAY("kimage: mutated slot %u %#llx -> %#llx: checker %s\n", slot,
+	       (unsigned long long)old, (unsigned long long)v, kreloc_errname(err));
 	if (err == 0) {
 		sim = sim_from_arena(&in->map);
 		kreloc_sim_execute(sim, ki->head, in->segs, in->n,
@@ -535,6 +542,11 @@ static void load_and_prove(struct fz *f, struct input *in, bool room_ok,
 	ki.nr_segs = in->n;
 	ki.alloc = steered_alloc;
 	err = kreloc_kimage_load(&ki);
+	FZ_SAY("kimage: load %s: %llu source, %llu in place, %llu zero-fill, %llu list pages, "
+	       "%llu set aside\n", kreloc_errname(err), (unsigned long long)ki.source_pages,
+	       (unsigned long long)ki.pages_in_place, (unsigned long long)ki.zero_fill_pages,
+	       (unsigned long long)ki.indirection_pages,
+	       (unsigned long long)ki.colliding_pages_set_aside);
 	if (err) {
 		FZ_CHECK(err == KRELOC_E_NOMEM, "load failed with %s (%d)", FZ_ERR(err));
 		FZ_CHECK(!room_ok || A.limit || A.exhausted,
@@ -621,6 +633,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	merr = model_validate(mram, nmram, in.res, in.nres, in.segs, in.n);
 	FZ_CHECK(err == merr, "validate returned %s (%d), the model %s (%d)", FZ_ERR(err),
 		 FZ_ERR(merr));
+	FZ_SAY("kimage: %u RAM, %u reserved, %u segments: validate %s\n", in.map.nr_ram,
+	       in.map.nr_reserved, in.n, kreloc_errname(err));
 	if (err)
 		return 0;
 
@@ -653,6 +667,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FZ_CHECK(err == (freep >= nd.safe_pages ? 0 : KRELOC_E_NOMEM), "room(0) returned %s (%d)",
 		 FZ_ERR(err));
 
+	FZ_SAY("kimage: %llu destination pages, %llu free, room %s\n",
+	       (unsigned long long)dest_pages, (unsigned long long)freep, kreloc_errname(err));
 	if (dest_pages <= LOAD_PAGES)
 		load_and_prove(&f, &in, err == 0, &nd);
 	return 0;

@@ -232,12 +232,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	t.gsz = gsz;
 	t.cap = (unsigned int)(fz_u16(&f) % (ARENA_BYTES / gsz + 1));
-	t.base = KRELOC_ALIGN_DOWN(fz_u64(&f) & (fz_u8(&f) & 1 ? ~0ULL : lim - 1), gsz);
+	t.base = fz_u64(&f);
+	if (!(fz_u8(&f) & 1))
+		t.base &= lim - 1;	/* mostly inside the PA range */
+	t.base = KRELOC_ALIGN_DOWN(t.base, gsz);
 	t.misalign = fz_u8(&f) == 0xa5;
 	t.used = 0;
 	rng = fz_u64(&f);
 
 	merr = model_check(&cfg, r, n);
+	FZ_SAY("xlat: granule %u el %u pa %u, %u regions: %s\n", g, cfg.el, cfg.pa_bits, n,
+	       kreloc_errname(merr));
 	cerr = kreloc_xlat_count(&cfg, r, n, &count);
 	FZ_CHECK(cerr == merr, "count returned %s (%d), the model %s (%d)", FZ_ERR(cerr),
 		 FZ_ERR(merr));
@@ -269,6 +274,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	FZ_CHECK(err == 0, "valid regions refused: %s (%d)", FZ_ERR(err));
+	FZ_SAY("xlat: built, %u table pages, va_bits %u, root level %u\n", count, x.va_bits,
+	       x.start_level);
 	FZ_CHECK(x.table_pages == count && t.used == count && x.root_pa == t.base &&
 		 x.granule_shift == g && x.el == cfg.el && x.pa_bits == cfg.pa_bits,
 		 "result: %u table pages (count %u, taken %u), root %#llx", x.table_pages, count,

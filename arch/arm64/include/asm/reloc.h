@@ -41,8 +41,6 @@ enum kreloc_reloc_kind {
 	KRELOC_RELOC_CLASSIC,		/* relocate with the MMU off */
 	KRELOC_RELOC_MMU_EL1,		/* relocate through transitional tables, EL1 */
 	KRELOC_RELOC_MMU_EL2,		/* ... EL2 (non-VHE) */
-	KRELOC_COPY_PLAIN_EL1,		/* benchmark: plain copy under the same tables */
-	KRELOC_COPY_PLAIN_EL2,
 };
 
 /**
@@ -51,21 +49,35 @@ enum kreloc_reloc_kind {
  * @h:     after kreloc_handoff_prepare() succeeded
  * @flags: RELOC_FLAG_* (e.g. the PMU counts instructions: stamp them)
  *
- * The code goes first, the parameter block at KRELOC_RELOC_ARGS_AT.  The
- * control page is written through @h->control_va; if that was done with
- * caches on, the caller cleans it to PoC before entering it.
+ * The code goes first, the parameter block at KRELOC_RELOC_ARGS_AT; the
+ * page is then cleaned and invalidated to PoC, because the trampoline
+ * starts with its MMU off and reads it from memory.
  */
 void kreloc_reloc_install(const struct kreloc_handoff *h, uint64_t flags);
 
 /** kreloc_reloc_entry() - physical address of entry point @kind in @page. */
 uint64_t kreloc_reloc_entry(uint64_t page, enum kreloc_reloc_kind kind);
 
-/*
- * The benchmark copy, called in the control page: see relocate.S.  Returns
- * instructions (or counter ticks without a PMU) spent in the copy loop.
+/**
+ * kreloc_copy_plain() - the benchmark's limit (copy.S): copy @pages pages
+ * with the relocation's own loop, nothing else.  Returns instructions (with
+ * RELOC_FLAG_PMU_BIT in @flags) or counter ticks spent in the loop.
  */
-typedef uint64_t (*kreloc_copy_plain_fn)(uint64_t args, uint64_t dst, uint64_t src,
-					 uint64_t len);
+uint64_t kreloc_copy_plain(uint64_t dst, uint64_t src, uint64_t pages, uint64_t flags);
+
+/**
+ * kreloc_reloc_clean_for_mmu_off() - for the classic (MMU off) trampoline
+ * run by a caller whose caches were on: clean and invalidate to PoC every
+ * list page and every page a SOURCE entry names (in-place pages included:
+ * the trampoline does not touch them), so the uncached copy reads memory as
+ * the caller wrote it.
+ */
+void kreloc_reloc_clean_for_mmu_off(const struct kreloc_handoff *h);
+
+/** kreloc_mmu_on() / kreloc_mmu_off() - mmu.S: translation on/off at the current EL. */
+void kreloc_mmu_on(uint64_t ttbr, uint64_t tcr, uint64_t mair, uint64_t sctlr_set,
+		   uint64_t sctlr_clear);
+void kreloc_mmu_off(void);
 
 /** Where in the control page the parameter block goes. */
 #define KRELOC_RELOC_ARGS_AT	(4096 - RELOC_ARGS_SIZE)

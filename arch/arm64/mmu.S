@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mmu.S - turn stage-1 translation on or off at the current exception level
+ * (EL1, or EL2 with HCR_EL2.E2H clear).  The caller runs from identity-mapped
+ * code (VA == PA), so the instruction after the switch is the next one in
+ * memory either way.
+ */
+#include <asm/sysreg.h>
+
+/* Branch to \el2 when running at EL2 (x9 clobbered). */
+.macro if_el2 el2
+	mrs	x9, CurrentEL
+	cmp	x9, #(2 << 2)
+	b.eq	\el2
+.endm
+
+/*
+ * void kreloc_mmu_on(u64 ttbr, u64 tcr, u64 mair, u64 sctlr_set, u64 sctlr_clear)
+ * Entered with the MMU off.  Whatever was written with the MMU off and will
+ * be read with it on must already be cleaned and invalidated to PoC, or a
+ * stale cache line could hide it.
+ */
+	.text
+	.globl	kreloc_mmu_on
+kreloc_mmu_on:
+	dsb	sy				// tables written by plain stores are complete
+	if_el2	2f
+	msr	mair_el1, x2
+	msr	tcr_el1, x1
+	msr	ttbr0_el1, x0
+	isb					// registers in effect before the TLB and SCTLR
+	tlbi	vmalle1				// no stale entries from an earlier owner
+	dsb	nsh
+	isb
+	mrs	x9, sctlr_el1
+	orr	x9, x9, x3
+	bic	x9, x9, x4
+	msr	sctlr_el1, x9
+	isb					// the next fetch is translated
+	ret
+2:	msr	mair_el2, x2
+	msr	tcr_el2, x1
+	msr	ttbr0_el2, x0
+	isb
+	tlbi	alle2
+	dsb	nsh
+	isb
+	mrs	x9, sctlr_el2
+	orr	x9, x9, x3
+	bic	x9, x9, x4
+	msr	sctlr_el2, x9
+	isb
+	ret
+
+/*
+ * void kreloc_mmu_off(void) - stage-1 translation and data caching off.
+ * Cache contents are kept, not cleaned: what must be visible to accesses
+ * made with the MMU off has to be cleaned to PoC by the caller first.
+ */
+	.globl	kreloc_mmu_off
+kreloc_mmu_off:
+	dsb	sy				// earlier accesses complete under the old setting
+	if_el2	2f
+	mrs	x9, sctlr_el1
+	bic	x9, x9, #SCTLR_M
+	bic	x9, x9, #SCTLR_C
+	msr	sctlr_el1, x9
+	isb
+	ret
+2:	mrs	x9, sctlr_el2
+	bic	x9, x9, #SCTLR_M
+	bic	x9, x9, #SCTLR_C
+	msr	sctlr_el2, x9
+	isb
+	ret

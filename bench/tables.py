@@ -1,0 +1,441 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""tables.py - the summary, Markdown tables and plot of a benchmark run.
+
+  bench/tables.py RESULTS.json [--png OUT.png] [--readme bench/README.md]
+
+Prints the tables of RESULTS.json (written by bench/bench.py); --png draws
+the plot again; --readme replaces the part of that file between the lines
+`<!-- bench-table:begin -->` and `<!-- bench-table:end -->` with them.
+As a module: summarise(result), markdown(result, ...), plot(result, png).
+"""
+import json
+import os
+import sys
+
+MIB = 1 << 20
+SCEN = [("kreloc-mmu", "kreloc, MMU on"), ("kreloc-classic", "kreloc, classic MMU off"),
+        ("plain-copy", "plain copy (limit)"), ("linux-kexec", "Linux 6.1 kexec"),
+        ("u-boot", "U-Boot booti")]
+
+
+def _ratio(a, b, nd=3):
+    if a is None or b is None or not b:
+        return None
+    return round(a / b, nd)
+
+
+def _per_mib(n, nbytes):
+    if n is None or not nbytes:
+        return None
+    return round(n * MIB / nbytes)
+
+
+def _ticks_ns(ticks, frq):
+    if ticks is None or not frq:
+        return None
+    return round(ticks * 1e9 / frq)
+
+
+def _main_runs(result):
+    return [r for r in result["runs"] if r.get("tag") == "main"]
+
+
+def summarise(result):
+    """Per size and scenario: shutdown / relocation / startup and the
+    derived figures; the issue's targets, each with its verdict."""
+    tcg = result["accel"] == "tcg"
+    sizes = {s["label"]: s for s in result["sizes"]}
+    by_size = {}
+    for r in _main_runs(result):
+        s = sizes[r["size"]]
+        row = by_size.setdefault(r["size"], {"payload_bytes": s["payload_bytes"],
+                                             "payload_mib": s["payload_mib"]})
+        e = {"ok": not r.get("error"), "error": r.get("error"), "wall_s": r.get("wall_s"),
+             "wall_phases_s": r.get("wall_phases_s", {}),
+             "bytes_relocated": r.get("bytes_relocated")}
+        frq = r.get("cntfrq")
+        if r["scenario"].startswith("kreloc"):
+            rep = r.get("report", {})
+            e["shutdown"] = None
+            e["load"] = r.get("load")
+            e["setup"] = r.get("setup")
+            e["relocation"] = r.get("relocation")
+            e["relocation_ns"] = _ticks_ns(r.get("relocation_ticks"), frq)
+            e["startup"] = r.get("startup") if tcg else None
+            e["startup_ns"] = _ticks_ns(r.get("startup_ticks"), frq)
+            e["table_pages"] = rep.get("table_pages")
+            e["indirection_pages"] = rep.get("indirection_pages")
+            ins = rep.get("instructions") or {}
+            e["phases"] = {k: ins.get(k) for k in ("plan", "stage", "prepare", "relocate", "handoff")}
+            if r.get("setup_profile"):
+                e["setup_profile"] = r["setup_profile"]
+            row[r["scenario"]] = e
+            if r.get("plain_copy"):
+                row["plain-copy"] = {"ok": e["ok"], "error": e["error"], "shutdown": None,
+                                     "relocation": r["plain_copy"], "startup": None,
+                                     "bytes_relocated": r["plain_copy_bytes"]}
+        elif r["scenario"] == "linux-kexec":
+            for k in ("shutdown", "shutdown_user", "shutdown_kernel", "relocation",
+                      "relocation_copy", "relocation_purgatory", "startup"):
+                e[k] = r.get(k)
+            e["load_ns"] = _ticks_ns(r.get("load_ticks"), frq)
+            e["exec_to_init_ns"] = _ticks_ns(r.get("exec_to_init_ticks"), frq)
+            e["idle_ns"] = r.get("exec_to_init_idle_ns")
+            e["beyond_payload_bytes"] = r.get("kexec_load_beyond_payload_bytes")
+            row["linux-kexec"] = e
+        elif r["scenario"] == "u-boot":
+            e["shutdown"] = None
+            e["relocation"] = r.get("relocation")
+            e["startup"] = r.get("startup")
+            e["moves"] = r.get("uboot_moves")
+            row["u-boot"] = e
+    for label, row in by_size.items():
+        pb = row["payload_bytes"]
+        mmu = row.get("kreloc-mmu", {})
+        plain = row.get("plain-copy", {})
+        lin = row.get("linux-kexec", {})
+        plain_pm = _per_mib(plain.get("relocation"), plain.get("bytes_relocated"))
+        for key in [k for k, _ in SCEN]:
+            e = row.get(key)
+            if not e:
+                continue
+            e["per_payload_mib"] = _per_mib(e.get("relocation"), pb)
+            e["per_copied_mib"] = _per_mib(e.get("relocation"), e.get("bytes_relocated"))
+            if key != "plain-copy":
+                e["vs_plain_copy"] = _ratio(e["per_copied_mib"], plain_pm)
+            if key not in ("plain-copy", "linux-kexec"):
+                e["vs_linux"] = _ratio(e.get("relocation"), lin.get("relocation"), 4)
+                e["vs_linux_copy"] = _ratio(e.get("relocation"), lin.get("relocation_copy"))
+            w, w0 = e.get("wall_s"), mmu.get("wall_s")
+            e["wall_vs_kreloc_mmu"] = _ratio(w, w0, 2)
+            e["wall_relocation_vs_kreloc_mmu"] = _ratio(
+                (e.get("wall_phases_s") or {}).get("relocation"),
+                (mmu.get("wall_phases_s") or {}).get("relocation"), 2)
+        if lin.get("relocation_copy") is not None and plain_pm:
+            lin["copy_vs_plain_copy"] = _ratio(_per_mib(lin["relocation_copy"],
+                                                        lin.get("bytes_relocated")), plain_pm)
+    summary = {"by_size": by_size}
+
+    # memory: kreloc's tables vs what kexec -l takes beyond the payload
+    memory = {}
+    for r in result["runs"]:
+        if r["scenario"] == "kreloc-mmu" and r.get("report", {}).get("table_pages") is not None:
+            rep = r["report"]
+            memory.setdefault(r["mem"], {})["kreloc_table_pages"] = rep["table_pages"]
+            memory[r["mem"]]["kreloc_indirection_pages"] = rep.get("indirection_pages")
+        if r["scenario"] == "linux-kexec" and r.get("kexec_load_beyond_payload_bytes") is not None:
+            m = memory.setdefault(r["mem"], {})
+            m["linux_kexec_load_drop_bytes"] = r["kexec_load_memfree_drop_bytes"]
+            m["linux_segment_bytes"] = r["segment_bytes"]
+            m["linux_beyond_payload_bytes"] = r["kexec_load_beyond_payload_bytes"]
+            m["linux_payload_label"] = r["size"]
+    summary["memory"] = memory
+
+    # the issue's targets
+    targets = []
+    rows = [by_size[l] for l in sorted(by_size, key=int)]
+    if rows and all(r.get("kreloc-mmu", {}).get("vs_linux") is not None for r in rows):
+        worst = max(r["kreloc-mmu"]["vs_linux"] for r in rows)
+        targets.append({"target": "kreloc MMU-on relocation <= 0.6x Linux 6.1's relocation phase "
+                        "(machine_kexec to the next kernel's first instruction), every size",
+                        "worst": worst, "met": worst <= 0.6})
+    if rows and all(r.get("kreloc-mmu", {}).get("vs_linux_copy") is not None for r in rows):
+        worst = max(r["kreloc-mmu"]["vs_linux_copy"] for r in rows)
+        targets.append({"target": "(stricter reading) kreloc MMU-on relocation <= 0.6x Linux's "
+                        "copy alone (machine_kexec to purgatory entry), every size",
+                        "worst": worst, "met": worst <= 0.6})
+    if rows and all(r.get("kreloc-mmu", {}).get("vs_plain_copy") is not None for r in rows):
+        worst = max(r["kreloc-mmu"]["vs_plain_copy"] for r in rows)
+        targets.append({"target": "kreloc MMU-on relocation <= 1.3x the plain copy "
+                        "(instructions per MiB copied), every size",
+                        "worst": worst, "met": worst <= 1.3})
+    first = rows[0].get("kreloc-mmu") if rows else None
+    if first and first.get("setup") is not None and first.get("relocation"):
+        share = first["setup"] / first["relocation"]
+        ph = first["phases"]
+        summary["setup"] = {"size": sorted(by_size, key=int)[0], "plan": ph.get("plan"),
+                            "prepare": ph.get("prepare"), "relocation": first["relocation"],
+                            "profile": first.get("setup_profile"),
+                            "setup_share": round(share, 4),
+                            "prepare_share": _ratio(ph.get("prepare"), first["relocation"], 4)}
+        targets.append({"target": "setup (plan + prepare: placement, device tree, transitional "
+                        "tables, list check) < 1%% of the relocation phase at %s MiB"
+                        % summary["setup"]["size"],
+                        "worst": round(share, 4), "met": share < 0.01})
+    small, big = memory.get("4G", {}), memory.get("16G", {})
+    if small.get("kreloc_table_pages") is not None and big.get("kreloc_table_pages") is not None:
+        fixed = small["kreloc_table_pages"] == big["kreloc_table_pages"]
+        t = {"target": "kreloc transitional tables a fixed handful of pages (4 GiB vs 16 GiB guest)",
+             "kreloc_table_pages": [small["kreloc_table_pages"], big["kreloc_table_pages"]],
+             "met": fixed and big["kreloc_table_pages"] <= 16}
+        if small.get("linux_beyond_payload_bytes") is not None and \
+                big.get("linux_beyond_payload_bytes") is not None:
+            t["linux_beyond_payload_bytes"] = [small["linux_beyond_payload_bytes"],
+                                               big["linux_beyond_payload_bytes"]]
+            t["linux_growth_mib_per_gib"] = round(
+                (big["linux_beyond_payload_bytes"] - small["linux_beyond_payload_bytes"])
+                / MIB / 12, 2)
+        targets.append(t)
+    summary["targets"] = targets
+    return summary
+
+
+# ---- Markdown -------------------------------------------------------------------
+def _m(n):
+    """Instructions in millions."""
+    if n is None:
+        return "—"
+    if n >= 100e6:
+        return "%.0f M" % (n / 1e6)
+    return "%.2f M" % (n / 1e6)
+
+
+def _x(r):
+    return "—" if r is None else ("%.3gx" % r)
+
+
+def _ms(ns):
+    return "—" if ns is None else "%.2f ms" % (ns / 1e6)
+
+
+def markdown(result, json_path=None, png_path=None):
+    s = result.get("summary") or summarise(result)
+    tcg = result["accel"] == "tcg"
+    out = []
+    unit = "instructions (QEMU TCG, -icount shift=0)" if tcg else "time (KVM)"
+    v = result["versions"]
+    out.append("Results of %s, %s; %s, %s, kernel %s, kexec-tools %s, U-Boot %s; guest -m %s."
+               % (result["date"][:10], unit, (v.get("qemu") or ["QEMU"])[0], "accel " + result["accel"],
+                  v.get("kernel_release"), v.get("kexec_tools_arm64"), v.get("u_boot_package"),
+                  result.get("guest_mem")))
+    out.append("")
+    out.append("Payload = Debian Image (%d bytes) + test initramfs padded with incompressible data "
+               "that the next kernel unpacks:" % result["sizes"][0]["image_bytes"])
+    out.append("")
+    out.append("| label | padding | initramfs bytes | payload bytes | payload MiB |")
+    out.append("|---|---|---|---|---|")
+    for z in result["sizes"]:
+        out.append("| %s MiB | %d MiB | %d | %d | %.2f |" % (z["label"], z["pad_mib"], z["initrd_bytes"],
+                                                        z["payload_bytes"], z["payload_mib"]))
+    out.append("")
+    by = s["by_size"]
+    if tcg:
+        out.append("| payload | scenario | shutdown | relocation | startup | MiB copied "
+                   "| relocation instr/MiB of payload | vs plain copy (per MiB copied) "
+                   "| vs Linux | vs Linux copy alone |")
+        out.append("|---|---|---|---|---|---|---|---|---|---|")
+    else:
+        out.append("| payload | scenario | relocation (PMU instr) | relocation | startup |")
+        out.append("|---|---|---|---|---|")
+    for label in sorted(by, key=int):
+        row = by[label]
+        for key, title in SCEN:
+            e = row.get(key)
+            if not e:
+                continue
+            name = title + ("" if e.get("ok", True) else " (FAILED: %s)" % e.get("error"))
+            if tcg:
+                out.append("| %.1f MiB | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                    row["payload_mib"], name, _m(e.get("shutdown")), _m(e.get("relocation")),
+                    _m(e.get("startup")),
+                    "—" if not e.get("bytes_relocated") else "%.1f" % (e["bytes_relocated"] / MIB),
+                    "—" if e.get("per_payload_mib") is None else "{:,}".format(e["per_payload_mib"]),
+                    _x(e.get("vs_plain_copy")), _x(e.get("vs_linux")), _x(e.get("vs_linux_copy"))))
+            else:
+                out.append("| %.1f MiB | %s | %s | %s | %s |" % (
+                    row["payload_mib"], name, _m(e.get("relocation")), _ms(e.get("relocation_ns")),
+                    _ms(e.get("startup_ns") or e.get("exec_to_init_ns"))))
+    out.append("")
+    if tcg:
+        out.append("Linux 6.1's phases split (instructions): shutdown = user space (kexec -e "
+                   "starting) + kernel (reboot syscall to machine_kexec); relocation = copy "
+                   "(machine_kexec to purgatory, MMU on) + purgatory (SHA-256 of every segment, "
+                   "MMU off, then the jump):")
+        out.append("")
+        out.append("| payload | shutdown user | shutdown kernel | relocation copy | copy vs plain copy "
+                   "| purgatory | kexec -l (virtual ns) | idle ns (exec to init) |")
+        out.append("|---|---|---|---|---|---|---|---|")
+        for label in sorted(by, key=int):
+            e = by[label].get("linux-kexec")
+            if e:
+                out.append("| %.1f MiB | %s | %s | %s | %s | %s | %s | %s |" % (
+                    by[label]["payload_mib"], _m(e.get("shutdown_user")), _m(e.get("shutdown_kernel")),
+                    _m(e.get("relocation_copy")), _x(e.get("copy_vs_plain_copy")),
+                    _m(e.get("relocation_purgatory")),
+                    "—" if e.get("load_ns") is None else "{:,}".format(e["load_ns"]),
+                    "—" if e.get("idle_ns") is None else "{:,}".format(e["idle_ns"])))
+        out.append("")
+        out.append("kreloc's shim phases before the jump (instructions): plan, stage (copy into "
+                   "scattered pages, what `kexec -l` does), prepare (tables, list check, trampoline):")
+        out.append("")
+        out.append("| payload | mode | plan | stage | prepare | relocate | handoff |")
+        out.append("|---|---|---|---|---|---|---|")
+        for label in sorted(by, key=int):
+            for key in ("kreloc-mmu", "kreloc-classic"):
+                e = by[label].get(key)
+                if e and e.get("phases"):
+                    p = e["phases"]
+                    out.append("| %.1f MiB | %s | %s | %s | %s | %s | %s |" % (
+                        by[label]["payload_mib"], key[7:], _m(p.get("plan")), _m(p.get("stage")),
+                        _m(p.get("prepare")), _m(p.get("relocate")),
+                        "—" if p.get("handoff") is None else str(p["handoff"])))
+        out.append("")
+        st = s.get("setup")
+        if st and st.get("profile"):
+            out.append("Where the shim's set-up goes at %s MiB (MMU on; instructions from entry to "
+                       "return of each function, callees included, so nested rows overlap; "
+                       "relocation = %s):" % (st["size"], _m(st["relocation"])))
+            out.append("")
+            out.append("| function | calls | instructions | share of relocation |")
+            out.append("|---|---|---|---|")
+            prof = st["profile"]
+            for fn in sorted(prof, key=lambda f: -prof[f]["instructions"]):
+                c = prof[fn]
+                out.append("| `%s` | %d | %s | %.1f%% |" % (
+                    fn, c["calls"], "{:,}".format(c["instructions"]),
+                    100.0 * c["instructions"] / st["relocation"]))
+            out.append("")
+        out.append("Wall-clock (host seconds under TCG, this run only: ratios, not absolutes, "
+                   "carry over), ratio to kreloc MMU-on at the same size:")
+        out.append("")
+        out.append("| payload | scenario | whole QEMU run | ratio | relocation phase | ratio |")
+        out.append("|---|---|---|---|---|---|")
+        for label in sorted(by, key=int):
+            for key, title in SCEN:
+                e = by[label].get(key)
+                if not e or key == "plain-copy":
+                    continue
+                wp = (e.get("wall_phases_s") or {}).get("relocation")
+                out.append("| %.1f MiB | %s | %s s | %s | %s | %s |" % (
+                    by[label]["payload_mib"], title, e.get("wall_s"), _x(e.get("wall_vs_kreloc_mmu")),
+                    "—" if wp is None else "%.3f s" % wp, _x(e.get("wall_relocation_vs_kreloc_mmu"))))
+        out.append("")
+    mem = s.get("memory", {})
+    if mem:
+        out.append("Memory: kreloc's transitional tables vs what `kexec -l` takes beyond the "
+                   "payload's own pages (MemFree drop minus the segments' pages):")
+        out.append("")
+        out.append("| guest RAM | kreloc table pages | kreloc indirection pages | Linux MemFree drop "
+                   "| Linux segments | Linux beyond payload |")
+        out.append("|---|---|---|---|---|---|")
+        for m in sorted(mem, key=lambda x: int(x.rstrip("G"))):
+            d = mem[m]
+            b = d.get("linux_beyond_payload_bytes")
+            out.append("| %s | %s | %s | %s | %s | %s |" % (
+                m, d.get("kreloc_table_pages", "—"), d.get("kreloc_indirection_pages", "—"),
+                "—" if d.get("linux_kexec_load_drop_bytes") is None
+                else "%.1f MiB" % (d["linux_kexec_load_drop_bytes"] / MIB),
+                "—" if d.get("linux_segment_bytes") is None else "%.1f MiB" % (d["linux_segment_bytes"] / MIB),
+                "—" if b is None else "%.1f MiB (%d pages)" % (b / MIB, b // 4096)))
+        out.append("")
+    if s.get("targets"):
+        out.append("Targets of issue 5:")
+        out.append("")
+        out.append("| target | figure | met |")
+        out.append("|---|---|---|")
+        for t in s["targets"]:
+            if "worst" in t:
+                fig = "worst %s" % t["worst"]
+            else:
+                fig = "kreloc %s pages at 4/16 GiB" % "/".join(str(x) for x in t["kreloc_table_pages"])
+                if "linux_beyond_payload_bytes" in t:
+                    fig += "; Linux %s MiB beyond payload (+%s MiB per GiB)" % (
+                        "/".join("%.1f" % (x / MIB) for x in t["linux_beyond_payload_bytes"]),
+                        t["linux_growth_mib_per_gib"])
+            out.append("| %s | %s | %s |" % (t["target"], fig, "yes" if t["met"] else "**no**"))
+        out.append("")
+    if json_path:
+        out.append("Raw figures: `%s`." % json_path + (" Plot: `%s`." % png_path if png_path else ""))
+    return "\n".join(out)
+
+
+# ---- plot ------------------------------------------------------------------------
+def plot(result, png):
+    """Relocation instructions against payload size, every scenario.
+    Returns None, or why there is no plot."""
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError as e:
+        return "matplotlib not available (%s; scripts/setup --bench installs python3-matplotlib)" % e
+    s = result.get("summary") or summarise(result)
+    by = s["by_size"]
+    labels = sorted(by, key=int)
+    series = [("kreloc-mmu", "relocation", "kreloc, MMU on", "o-", "C0"),
+              ("kreloc-classic", "relocation", "kreloc, classic MMU off", "s-", "C1"),
+              ("plain-copy", "relocation", "plain copy (limit)", "^--", "C2"),
+              ("linux-kexec", "relocation", "Linux 6.1 kexec: machine_kexec to kernel entry", "D-", "C3"),
+              ("linux-kexec", "relocation_copy", "Linux 6.1 kexec: copy alone (to purgatory)", "d:", "C3"),
+              ("u-boot", "relocation", "U-Boot: booti to kernel entry", "v-", "C4")]
+    fig, axes = plt.subplots(1, 2, figsize=(13, 5.2))
+    for ax, logy in zip(axes, (True, False)):
+        for key, field, title, style, color in series:
+            xs, ys = [], []
+            for l in labels:
+                e = by[l].get(key)
+                if e and e.get(field) is not None:
+                    xs.append(by[l]["payload_mib"])
+                    ys.append(e[field] / 1e6)
+            if xs and (logy or key != "linux-kexec" or field != "relocation"):
+                ax.plot(xs, ys, style, color=color, label=title, markersize=6)
+        ax.set_xlabel("payload: kernel + initramfs (MiB)")
+        ax.set_ylabel("relocation instructions (millions)")
+        ax.grid(True, which="both", alpha=0.3)
+        if logy:
+            ax.set_yscale("log")
+            ax.set_title("all scenarios (log scale)")
+        else:
+            ax.set_title("copy loops only (linear; Linux's purgatory left out)")
+            ax.set_ylim(bottom=0)
+    axes[0].legend(fontsize=8, loc="upper left")
+    axes[1].legend(fontsize=8, loc="upper left")
+    fig.suptitle("Relocation instructions vs payload, QEMU virt -icount shift=0 (%s, %s)"
+                 % (result["date"][:10], result["accel"]), fontsize=11)
+    fig.tight_layout()
+    fig.savefig(png, dpi=100)
+    plt.close(fig)
+    return None
+
+
+def main(argv):
+    import argparse
+    ap = argparse.ArgumentParser(prog="bench/tables.py")
+    ap.add_argument("results")
+    ap.add_argument("--png")
+    ap.add_argument("--readme")
+    a = ap.parse_args(argv)
+    with open(a.results) as f:
+        result = json.load(f)
+    result["summary"] = summarise(result)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    rel = os.path.relpath(os.path.abspath(a.results), root)
+    png_rel = None
+    if a.png:
+        err = plot(result, a.png)
+        if err:
+            print("tables: " + err, file=sys.stderr)
+        else:
+            png_rel = os.path.relpath(os.path.abspath(a.png), root)
+    else:
+        guess = os.path.splitext(a.results)[0] + ".png"
+        if os.path.exists(guess):
+            png_rel = os.path.relpath(os.path.abspath(guess), root)
+    md = markdown(result, rel, png_rel)
+    print(md)
+    if a.readme:
+        with open(a.readme) as f:
+            text = f.read()
+        b, e = "<!-- bench-table:begin -->", "<!-- bench-table:end -->"
+        if b not in text or e not in text:
+            sys.exit("tables: %s has no %s ... %s markers" % (a.readme, b, e))
+        head, rest = text.split(b, 1)
+        _, tail = rest.split(e, 1)
+        with open(a.readme, "w") as f:
+            f.write(head + b + "\n" + md + "\n" + e + tail)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
