@@ -207,12 +207,17 @@ int kreloc_handoff_plan(struct kreloc_handoff *h, const struct kreloc_payload *p
 		return err;
 
 	h->nr_segs = 0;
+	h->seg_sha256[h->nr_segs] = p->image_sha256;
 	h->segs[h->nr_segs++] = (struct kreloc_segment){
 		p->image, p->image_len, h->place.kernel_load,
 		KRELOC_ALIGN_UP(p->image_len, KRELOC_PAGE_SIZE) };
-	if (p->initrd_len)
+	if (p->initrd_len) {
+		h->seg_sha256[h->nr_segs] = p->initrd_sha256;
 		h->segs[h->nr_segs++] = (struct kreloc_segment){
 			p->initrd, p->initrd_len, h->place.initrd.base, h->place.initrd.size };
+	}
+	kreloc_sha256(p->fdt_buf, h->fdt_size, h->fdt_sha256);
+	h->seg_sha256[h->nr_segs] = h->fdt_sha256;
 	h->segs[h->nr_segs++] = (struct kreloc_segment){
 		p->fdt_buf, h->fdt_size, h->place.dtb.base,
 		KRELOC_ALIGN_UP(h->fdt_size, KRELOC_PAGE_SIZE) };
@@ -286,4 +291,71 @@ int kreloc_handoff_prepare(struct kreloc_handoff *h, kreloc_phys_read_fn rd, voi
 			return err;
 	}
 	return kreloc_kimage_check_list(h->ki.head, rd, rd_ctx, h->segs, h->nr_segs, &h->list);
+}
+
+/* The segment whose destination range holds @pa, or -1. */
+static int segment_at(const struct kreloc_handoff *h, uint64_t pa)
+{
+	for (unsigned int i = 0; i < h->nr_segs; i++)
+		if (pa >= h->segs[i].dest && pa - h->segs[i].dest < h->segs[i].memsz)
+			return (int)i;
+	return -1;
+}
+
+int kreloc_handoff_verify(const struct kreloc_handoff *h, kreloc_phys_read_fn rd, void *rd_ctx,
+			  kreloc_sha256_blocks_fn blocks)
+{
+	struct kreloc_sha256 sha[KRELOC_HANDOFF_SEGMENTS];
+	uint64_t done[KRELOC_HANDOFF_SEGMENTS] = { 0 };	/* bytes hashed, in order */
+	const uint64_t *entry = NULL;
+	uint64_t e = h->ki.head, cursor = 0;
+	uint8_t md[KRELOC_SHA256_SIZE];
+
+	if (!h->ki.head || !rd || !blocks)
+		return KRELOC_E_INVAL;
+	for (unsigned int i = 0; i < h->nr_segs; i++)
+		kreloc_sha256_init_with(&sha[i], blocks);
+
+	/* prepare() proved the list well formed and exactly the segments */
+	while (!(e & KRELOC_IND_DONE)) {
+		uint64_t pa = e & ~(uint64_t)(KRELOC_IND_PAGE_SIZE - 1);
+
+		if (e & KRELOC_IND_DESTINATION) {
+			cursor = pa;
+		} else if (e & KRELOC_IND_INDIRECTION) {
+			entry = rd(rd_ctx, pa, KRELOC_IND_PAGE_SIZE);
+			if (!entry)
+				return KRELOC_E_INVAL;
+		} else if (e & KRELOC_IND_SOURCE) {
+			int i = segment_at(h, cursor);
+			uint64_t off, n;
+			const void *src;
+
+			if (i < 0)
+				return KRELOC_E_LIST_COVERAGE;
+			off = cursor - h->segs[i].dest;
+			if (off != done[i] && off < h->segs[i].bufsz)
+				return KRELOC_E_LIST_COVERAGE;	/* out of order */
+			if (off < h->segs[i].bufsz) {
+				n = h->segs[i].bufsz - off;
+				if (n > KRELOC_IND_PAGE_SIZE)
+					n = KRELOC_IND_PAGE_SIZE;
+				src = rd(rd_ctx, pa, n);
+				if (!src)
+					return KRELOC_E_INVAL;
+				kreloc_sha256_update(&sha[i], src, (size_t)n);
+				done[i] += n;
+			}
+			cursor += KRELOC_IND_PAGE_SIZE;
+		}
+		e = *entry++;
+	}
+	for (unsigned int i = 0; i < h->nr_segs; i++) {
+		kreloc_sha256_final(&sha[i], md);
+		if (done[i] != h->segs[i].bufsz)
+			return KRELOC_E_LIST_COVERAGE;
+		if (h->seg_sha256[i] && memcmp(md, h->seg_sha256[i], sizeof(md)))
+			return KRELOC_E_BUNDLE_CHECKSUM;
+	}
+	return 0;
 }

@@ -8,7 +8,7 @@
 #include <kreloc/sha256.h>
 
 /* First 32 bits of the fractional parts of the cube roots of the first 64 primes. */
-static const uint32_t sha256_k[64] = {
+const uint32_t kreloc_sha256_k[64] = {
 	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
 	0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
 	0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
@@ -64,7 +64,7 @@ static void sha256_block(uint32_t h[8], const uint8_t *block)
 	for (t = 0; t < 64; t++) {
 		uint32_t big1 = ror32(e, 6) ^ ror32(e, 11) ^ ror32(e, 25);
 		uint32_t ch = (e & f) ^ (~e & g);
-		uint32_t t1 = hh + big1 + ch + sha256_k[t] + w[t];
+		uint32_t t1 = hh + big1 + ch + kreloc_sha256_k[t] + w[t];
 		uint32_t big0 = ror32(a, 2) ^ ror32(a, 13) ^ ror32(a, 22);
 		uint32_t maj = (a & b) ^ (a & c) ^ (b & c);
 		uint32_t t2 = big0 + maj;
@@ -92,7 +92,18 @@ static void sha256_block(uint32_t h[8], const uint8_t *block)
  * kreloc_sha256_init() - start a new digest.
  * @s: state to (re)initialise; caller-owned, no other resources.
  */
+void kreloc_sha256_blocks(uint32_t h[8], const uint8_t *data, size_t nblocks)
+{
+	for (; nblocks; nblocks--, data += 64)
+		sha256_block(h, data);
+}
+
 void kreloc_sha256_init(struct kreloc_sha256 *s)
+{
+	kreloc_sha256_init_with(s, kreloc_sha256_blocks);
+}
+
+void kreloc_sha256_init_with(struct kreloc_sha256 *s, kreloc_sha256_blocks_fn blocks)
 {
 	/* First 32 bits of the fractional parts of the square roots of the first 8 primes. */
 	static const uint32_t iv[8] = {
@@ -103,6 +114,7 @@ void kreloc_sha256_init(struct kreloc_sha256 *s)
 	memcpy(s->h, iv, sizeof(iv));
 	s->bytes = 0;
 	memset(s->buf, 0, sizeof(s->buf));
+	s->blocks = blocks;
 }
 
 /**
@@ -129,12 +141,12 @@ void kreloc_sha256_update(struct kreloc_sha256 *s, const void *data, size_t len)
 		len -= take;
 		if (fill + take < 64)
 			return;
-		sha256_block(s->h, s->buf);
+		s->blocks(s->h, s->buf, 1);
 	}
-	while (len >= 64) {
-		sha256_block(s->h, p);
-		p += 64;
-		len -= 64;
+	if (len >= 64) {
+		s->blocks(s->h, p, len / 64);
+		p += len & ~(size_t)63;
+		len &= 63;
 	}
 	if (len)
 		memcpy(s->buf, p, len);
@@ -154,13 +166,13 @@ void kreloc_sha256_final(struct kreloc_sha256 *s, uint8_t out[KRELOC_SHA256_SIZE
 	s->buf[fill++] = 0x80;
 	if (fill > 56) {
 		memset(s->buf + fill, 0, 64 - fill);
-		sha256_block(s->h, s->buf);
+		s->blocks(s->h, s->buf, 1);
 		fill = 0;
 	}
 	memset(s->buf + fill, 0, 56 - fill);
 	for (i = 0; i < 8; i++)
 		s->buf[56 + i] = (uint8_t)(bits >> (56 - 8 * i));
-	sha256_block(s->h, s->buf);
+	s->blocks(s->h, s->buf, 1);
 
 	for (i = 0; i < 8; i++)
 		store_be32(out + 4 * i, s->h[i]);

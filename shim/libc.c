@@ -13,7 +13,6 @@
 
 /* Prototypes for what libfdt expects from <string.h> / <stdlib.h>. */
 void *memchr(const void *s, int c, size_t n);
-size_t strlen(const char *s);
 size_t strnlen(const char *s, size_t max);
 char *strchr(const char *s, int c);
 char *strrchr(const char *s, int c);

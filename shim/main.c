@@ -41,6 +41,8 @@ struct shim_state {
 	unsigned int runtime_pages;	/* runtime_tables used */
 	uint64_t rndr[4];		/* entropy for the seeds, when the CPU has RNDR */
 	uint64_t tramp_entry;
+	const char *sha_impl;		/* KRELOC_OPT_VERIFY: "ce" or "portable" ... */
+	struct pmu_sample verify_cost;	/* ... and what it cost */
 	uint64_t plain_copy;		/* KRELOC_OPT_MEASURE_COPY: its cost ... */
 	uint64_t plain_copy_bytes;	/* ... and size */
 	struct pmu_sample t_start, t_planned, t_staged, t_prepared;
@@ -189,8 +191,6 @@ static void parse_bundle(void)
 
 	check(kreloc_bundle_parse((const void *)(uintptr_t)st.bundle_range.base,
 				  st.bundle_range.size, &st.bundle), "bundle");
-	if (b->options & KRELOC_OPT_VERIFY)
-		check(kreloc_bundle_verify(b), "bundle");
 	if (b->dtb.data)
 		check(kreloc_fdt_check(b->dtb.data, b->dtb.len), "bundle device tree");
 	for (unsigned int i = 0; i < b->nr_preserve; i++) {
@@ -213,6 +213,7 @@ static void plan(void)
 		.fdt = b->dtb.data ? (const void *)b->dtb.data : st.fdt_in,
 		.fdt_buf = fdt_buf, .fdt_buf_size = sizeof(fdt_buf),
 		.preserve = b->preserve, .nr_preserve = b->nr_preserve,
+		.image_sha256 = b->image.sha256, .initrd_sha256 = initrd->sha256,
 	};
 	unsigned int n = 0;
 
@@ -260,6 +261,62 @@ static void measure_plain_copy(void)
 		st.plain_copy += kreloc_copy_plain(s->dest, (uint64_t)(uintptr_t)s->buf, pages, flags);
 		st.plain_copy_bytes += pages * KRELOC_PAGE_SIZE;
 	}
+}
+
+/* arch/arm64/sha256_ce.S */
+void kreloc_sha256_blocks_ce(uint32_t h[8], const uint8_t *data, size_t nblocks);
+
+/*
+ * The SHA-256 block function to verify with: the ARMv8 instructions when
+ * the CPU has them (ID_AA64ISAR0_EL1.SHA2, bits 15:12) and they give the
+ * FIPS 180-4 answers for a one-block and a two-block message, else C.
+ */
+static kreloc_sha256_blocks_fn pick_sha256(void)
+{
+	static const char *const msg[] = {
+		"abc", "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+	};
+	static const uint8_t want[2][4] = {	/* first bytes of the known digests */
+		{ 0xba, 0x78, 0x16, 0xbf }, { 0x24, 0x8d, 0x6a, 0x61 },
+	};
+	uint8_t md[2][KRELOC_SHA256_SIZE], ce[KRELOC_SHA256_SIZE];
+
+	for (unsigned int i = 0; i < 2; i++) {
+		struct kreloc_sha256 s;
+
+		kreloc_sha256_init(&s);
+		kreloc_sha256_update(&s, msg[i], strlen(msg[i]));
+		kreloc_sha256_final(&s, md[i]);
+		if (memcmp(md[i], want[i], sizeof(want[i])))
+			shim_fail(KRELOC_E_BUNDLE_CHECKSUM, "SHA-256 self-test (C)");
+	}
+	st.sha_impl = "portable";
+	if (((read_sysreg(id_aa64isar0_el1) >> 12) & 0xf) == 0)
+		return kreloc_sha256_blocks;
+	for (unsigned int i = 0; i < 2; i++) {
+		struct kreloc_sha256 s;
+
+		kreloc_sha256_init_with(&s, kreloc_sha256_blocks_ce);
+		kreloc_sha256_update(&s, msg[i], strlen(msg[i]));
+		kreloc_sha256_final(&s, ce);
+		if (memcmp(ce, md[i], sizeof(ce)))
+			shim_fail(KRELOC_E_BUNDLE_CHECKSUM, "SHA-256 self-test (ARMv8 instructions)");
+	}
+	st.sha_impl = "ce";
+	return kreloc_sha256_blocks_ce;
+}
+
+/* Prove the staged pages are the payload, just before the point of no return. */
+static void verify(void)
+{
+	struct pmu_sample a, b;
+	kreloc_sha256_blocks_fn blocks = pick_sha256();
+
+	pmu_sample(&a);
+	check(kreloc_handoff_verify(&st.h, phys_read, NULL, blocks), "verify staged payload");
+	pmu_sample(&b);
+	pmu_delta(&a, &b, &st.verify_cost);
+	shim_printf("kreloc: staged payload matches its SHA-256 digests (%s)\n", st.sha_impl);
 }
 
 static const char *mode_name(unsigned int mode)
@@ -317,6 +374,9 @@ static void report(void)
 	shim_printf("\"control_page\":\"0x%lx\",\"mailbox\":\"0x%lx\",", h->control, h->mailbox);
 	if (st.plain_copy_bytes)
 		shim_printf("\"plain_copy_bytes\":%lu,", st.plain_copy_bytes);
+	if (st.sha_impl)
+		shim_printf("\"verify\":{\"sha256\":\"%s\",\"ticks\":%lu,\"instructions\":%lu},",
+			    st.sha_impl, st.verify_cost.ticks, st.verify_cost.inst);
 	report_phases("ticks", false);
 	if (pmu_has_instructions()) {
 		shim_printf(",");
@@ -361,6 +421,8 @@ void shim_main(void *fdt, uint64_t el, uint64_t base)
 	       st.el == 2 ? KRELOC_RELOC_MMU_EL2 : KRELOC_RELOC_MMU_EL1;
 	st.tramp_entry = kreloc_reloc_entry(st.h.control, kind);
 	pmu_sample(&st.t_prepared);
+	if (st.bundle.options & KRELOC_OPT_VERIFY)
+		verify();
 	if (st.h.mode == KRELOC_MODE_MMU && (st.bundle.options & KRELOC_OPT_MEASURE_COPY))
 		measure_plain_copy();
 	report();

@@ -11,6 +11,9 @@
 #define read_sysreg(r) ({ uint64_t v_; __asm__ volatile("mrs %0, " #r : "=r"(v_)); v_; })
 #define write_sysreg(r, v) __asm__ volatile("msr " #r ", %0" : : "r"((uint64_t)(v)))
 
+/* libc.c: what the shim's code uses beyond <kreloc/kreloc_env.h> */
+size_t strlen(const char *s);
+
 /* console.c */
 void console_init(uint64_t pl011_base);
 void shim_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

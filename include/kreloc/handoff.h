@@ -31,6 +31,7 @@
 #include <kreloc/mailbox.h>
 #include <kreloc/memmap.h>
 #include <kreloc/place.h>
+#include <kreloc/sha256.h>
 #include <kreloc/xlat.h>
 
 #define KRELOC_HANDOFF_SEGMENTS	3	/* kernel, initrd, device tree */
@@ -59,6 +60,10 @@ enum kreloc_seed_origin {
  * @fdt_buf:             8-byte aligned buffer the edited tree is built in;
  * @fdt_buf_size:        at least kreloc_fdt_used_size(@fdt) +
  *                       KRELOC_HANDOFF_FDT_ROOM bytes
+ * @image_sha256, @initrd_sha256: expected SHA-256 of the Image / initrd, or
+ *                       NULL; kreloc_handoff_verify() checks the staged
+ *                       copies against them (and the tree against the
+ *                       digest plan() took of it)
  * @preserve, @nr_preserve: ranges every later stage must keep (e.g. memory
  *                       carried across the hand-off): plan() adds each as a
  *                       /memreserve/ entry of the next tree.  The caller
@@ -77,6 +82,8 @@ struct kreloc_payload {
 	uint64_t fdt_buf_size;
 	const struct kreloc_range *preserve;
 	unsigned int nr_preserve;
+	const uint8_t *image_sha256;
+	const uint8_t *initrd_sha256;
 };
 
 /**
@@ -99,7 +106,8 @@ struct kreloc_payload {
  * @salt:          a value unique to this hand-off (a counter reading)
  *
  * Results, valid once the step that fills them returned 0:
- * plan():    @img, @place, @segs, @nr_segs, @fdt_size, @seeds, @mailbox
+ * plan():    @img, @place, @segs, @seg_sha256 (expected digests; the tree's
+ *            is @fdt_sha256), @nr_segs, @fdt_size, @seeds, @mailbox
  * stage():   @ki (counts of source, list and set-aside pages)
  * prepare(): @control, @control_va, @xlat (MMU mode), @list
  */
@@ -120,6 +128,8 @@ struct kreloc_handoff {
 	struct kreloc_image_info img;
 	struct kreloc_placement place;
 	struct kreloc_segment segs[KRELOC_HANDOFF_SEGMENTS];
+	const uint8_t *seg_sha256[KRELOC_HANDOFF_SEGMENTS];
+	uint8_t fdt_sha256[32];
 	unsigned int nr_segs;
 	uint64_t fdt_size;
 	enum kreloc_seed_origin seeds;
@@ -133,19 +143,48 @@ struct kreloc_handoff {
 
 /**
  * kreloc_handoff_plan() - check and place the payload, write the next tree.
- * @h: inputs set as above; @p: the payload
+ * @h: inputs set as above, results zero; @p: the payload
  *
- * Return: 0; KRELOC_E_INVAL (bad inputs); any KRELOC_E_IMAGE_* code;
- * KRELOC_E_XLAT_GRANULE (MMU mode, granule the CPU lacks); KRELOC_E_FDT*;
- * KRELOC_E_NO_ROOM / KRELOC_E_INITRD_WINDOW (placement); KRELOC_E_SEG_*;
- * KRELOC_E_NOMEM (free RAM outside the destinations cannot hold the staged
- * copy, list, tables and control page: refused before anything is written).
+ * Checks the Image against the CPU (@h->mmfr0), places kernel, initrd and
+ * tree by the boot protocol, builds the next tree in @p->fdt_buf (bootargs,
+ * initrd range, fresh seeds, the counter mailbox when @h->counters, a
+ * /memreserve/ per preserved range), validates the segments and checks that
+ * free RAM outside the destinations can hold the staged copy, the list, the
+ * worst-case tables and the control page.
+ *
+ * Pages: none.  The allocator is not called; plan() writes only
+ * @p->fdt_buf, @h's results and, in MMU mode, @h->map (the partial granules
+ * at the ends of RAM banks are added as reserved, so the allocator must
+ * read the map after plan(), not a copy taken before).
+ *
+ * Return: 0; KRELOC_E_INVAL (NULL or inconsistent inputs, @el not 1 or 2,
+ * @mode not MMU or CLASSIC, too many preserved ranges); any KRELOC_E_IMAGE_*
+ * code (KRELOC_E_IMAGE_PAGE_SIZE: a page size the CPU lacks);
+ * KRELOC_E_XLAT_GRANULE / KRELOC_E_XLAT_PA_RANGE (MMU mode: granule the CPU
+ * lacks, reserved PARange); KRELOC_E_NOSPACE (MMU mode: the map's reserved
+ * table is full); KRELOC_E_FDT_NO_SPACE (@p->fdt_buf too small) and the
+ * other KRELOC_E_FDT* codes; KRELOC_E_NO_ROOM / KRELOC_E_INITRD_WINDOW
+ * (placement); KRELOC_E_SEG_*; KRELOC_E_NOMEM (free RAM outside the
+ * destinations cannot hold the staged copy, list, tables and control page:
+ * refused before any page was taken).
  */
 int kreloc_handoff_plan(struct kreloc_handoff *h, const struct kreloc_payload *p);
 
 /**
  * kreloc_handoff_stage() - copy the segments into safe pages, build the list.
- * Return: 0 or as kreloc_kimage_load().
+ * @h: after plan() returned 0; call once
+ *
+ * Pages: every source page, entry-list page and the shared zero page comes
+ * from @h->alloc; blocks it offers inside a destination are set aside
+ * (kept, never used), except a page offered exactly where its data goes,
+ * which is staged in place.  All of them belong to the hand-off from then
+ * on: kreloc never frees, and on failure the pages taken stay taken (start
+ * a new hand-off with a reset allocator).  The payload buffers are only
+ * read, and are not needed by the relocation afterwards.
+ *
+ * Return: 0; KRELOC_E_NOMEM (the allocator ran dry); KRELOC_E_INVAL (the
+ * allocator returned a misaligned block); the other errors of
+ * kreloc_kimage_load().
  */
 int kreloc_handoff_stage(struct kreloc_handoff *h);
 
@@ -155,9 +194,37 @@ int kreloc_handoff_stage(struct kreloc_handoff *h);
  * @rd: reads physical memory (the list pages) as the trampoline will
  * @rd_ctx: passed to @rd
  *
- * Return: 0; KRELOC_E_NOMEM; KRELOC_E_XLAT_* (tables); KRELOC_E_LIST_*
- * when the list is not exactly the segments.
+ * Pages: the control page (4 KiB in classic mode, a whole granule in MMU
+ * mode, since the tables make it read-only and executable) and, in MMU
+ * mode, every table page come from @h->alloc, never inside a destination;
+ * they belong to the hand-off.  The trampoline reads them until it enters
+ * the next kernel.  Nothing else is written; the list is only read.
+ *
+ * Return: 0; KRELOC_E_INVAL (not staged, or @rd NULL); KRELOC_E_NOMEM (the
+ * allocator ran dry; with a 16K or 64K granule this can happen even after
+ * plan()'s early check, when free RAM is left only in pieces smaller than
+ * a granule); KRELOC_E_XLAT_* (tables); KRELOC_E_LIST_* when the list is
+ * not exactly the segments.
  */
 int kreloc_handoff_prepare(struct kreloc_handoff *h, kreloc_phys_read_fn rd, void *rd_ctx);
+
+/**
+ * kreloc_handoff_verify() - prove the staged copy is the payload.
+ * @h:      a prepared hand-off
+ * @rd:     reads physical memory (list and source pages)
+ * @rd_ctx: passed to @rd
+ * @blocks: SHA-256 block function (kreloc_sha256_blocks or a faster one)
+ *
+ * Walks the entry list exactly as the trampoline will and hashes, for every
+ * segment that has an expected digest, the bytes its source pages hold up to
+ * bufsz, in destination order: what the relocation will write.  Call it
+ * last before the hand-off; run it with caches on, it reads every byte.
+ *
+ * Return: 0; KRELOC_E_BUNDLE_CHECKSUM (a staged segment differs from its
+ * digest); KRELOC_E_LIST_COVERAGE (a segment's pages out of order or
+ * missing); KRELOC_E_INVAL.
+ */
+int kreloc_handoff_verify(const struct kreloc_handoff *h, kreloc_phys_read_fn rd, void *rd_ctx,
+			  kreloc_sha256_blocks_fn blocks);
 
 #endif /* KRELOC_HANDOFF_H */
