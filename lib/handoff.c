@@ -180,7 +180,6 @@ static int table_reserve(const struct kreloc_handoff *h, uint64_t *pages)
 
 int kreloc_handoff_plan(struct kreloc_handoff *h, const struct kreloc_payload *p)
 {
-	const struct kreloc_image_info *img = &h->img;
 	uint64_t tables;
 	int pa_bits, err;
 
@@ -191,7 +190,7 @@ int kreloc_handoff_plan(struct kreloc_handoff *h, const struct kreloc_payload *p
 		return KRELOC_E_INVAL;
 	err = kreloc_image_parse(p->image, p->image_len, &h->img);
 	if (!err)
-		err = kreloc_image_check_cpu(img, kreloc_xlat_granules(h->mmfr0));
+		err = kreloc_image_check_cpu(&h->img, kreloc_xlat_granules(h->mmfr0));
 	if (err)
 		return err;
 	if (h->mode == KRELOC_MODE_MMU) {

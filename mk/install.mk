@@ -1,4 +1,5 @@
-# install.mk - `make install` / `make uninstall`, included by the Makefile.
+# install.mk - `make install` / `make uninstall` / `make demo-plan`,
+# included by the Makefile.
 #
 #   make install [PREFIX=/usr/local] [DESTDIR=] [LIBFDT_AARCH64=...]
 #
@@ -97,3 +98,16 @@ uninstall:
 		$(DESTDIR)$(includedir)/kreloc/arch $(DESTDIR)$(includedir)/kreloc \
 		$(DESTDIR)$(libdir)/kreloc/aarch64 $(DESTDIR)$(libdir)/kreloc \
 		$(DESTDIR)$(datadir)/kreloc 2>/dev/null
+
+# ---- docs/demo-plan.svg -----------------------------------------------------
+# The map of the demo's real plan: build/demo.bundle (written by `make demo`)
+# on the device tree QEMU's virt board gives a 1 GiB guest, proved and drawn
+# on the host by `kreloc verify` and `kreloc map`.
+DEMO_DTB	:= $(B)/virt-1g.dtb
+
+.PHONY: demo-plan
+demo-plan: $(CLI)
+	@[ -s $(B)/demo.bundle ] || { echo "demo-plan: run make demo first ($(B)/demo.bundle)" >&2; exit 1; }
+	qemu-system-aarch64 -M virt -cpu max -m 1G -machine dumpdtb=$(DEMO_DTB) >/dev/null
+	$(CLI) verify $(B)/demo.bundle --dtb $(DEMO_DTB)
+	$(CLI) map $(B)/demo.bundle --dtb $(DEMO_DTB) --svg docs/demo-plan.svg

@@ -339,8 +339,8 @@ static double objects(struct map *m, double y)
 		}
 		swatch(m, 8, y, pstyle[k].color, "");
 		fprintf(m->f, "<text x=\"30\" y=\"%.1f\" class=\"m\" xml:space=\"preserve\">%-14s %"
-			PRIu64 " pages", y + 9,
-			pstyle[k].label, pl->kind_count[k]);
+			PRIu64 " page%s", y + 9, pstyle[k].label, pl->kind_count[k],
+			pl->kind_count[k] == 1 ? "" : "s");
 		if (k == PK_CONTROL)
 			fprintf(m->f, " at 0x%" PRIx64, h->control);
 		if (k == PK_TABLE && h->mode == KRELOC_MODE_MMU)

@@ -15,6 +15,7 @@
 #include <kreloc/error.h>
 #include <kreloc/fdt.h>
 #include <kreloc/mailbox.h>
+#include <kreloc/sha256.h>
 #include <kreloc/xlat.h>
 
 #include "cli.h"
@@ -35,6 +36,8 @@ void kreloc_usage_verify(FILE *f)
 		"  tables      (mmu mode) the transitional tables translate every page the\n"
 		"              copy touches to itself as Normal write-back memory, the\n"
 		"              destinations writable and the control page executable\n"
+		"  digests     the staged pages, walked as the trampoline walks them, hash\n"
+		"              to the bundle's SHA-256s and to the tree plan() wrote\n"
 		"  loader      the shim, bundle, device tree and preserved ranges are unchanged\n"
 		"  next-dtb    the tree at its destination is valid and has the command line,\n"
 		"              the initrd range, fresh seeds, the counter mailbox and the\n"
@@ -51,10 +54,12 @@ void kreloc_usage_verify(FILE *f)
 }
 
 enum { ST_OK, ST_FAIL, ST_SKIP };
-enum { C_EXECUTE, C_ORDERING, C_OUTSIDE, C_CONTENTS, C_TABLES, C_LOADER, C_DTB, C_ACCOUNT, C_NR };
+enum { C_EXECUTE, C_ORDERING, C_OUTSIDE, C_CONTENTS, C_TABLES, C_DIGESTS, C_LOADER, C_DTB,
+	C_ACCOUNT, C_NR };
 
 static const char *const check_names[C_NR] = {
-	"execute", "ordering", "outside", "contents", "tables", "loader", "next-dtb", "accounting",
+	"execute", "ordering", "outside", "contents", "tables", "digests", "loader", "next-dtb",
+	"accounting",
 };
 
 struct verdict {
@@ -204,6 +209,19 @@ bad:
 	set(v, C_TABLES, ST_FAIL, "%s", why);
 }
 
+static void check_digests(const struct planner *pl, struct verdict *v)
+{
+	const struct planner_run *r = &pl->run;
+	int err = kreloc_handoff_verify(&r->h, kreloc_sim_phys_read, r->sim, kreloc_sha256_blocks);
+
+	if (err)
+		set(v, C_DIGESTS, ST_FAIL, "the staged copy is not the payload: %s (%s)",
+		    kreloc_strerror(err), kreloc_errname(err));
+	else
+		set(v, C_DIGESTS, ST_OK, "the staged pages of the Image%s and the tree hash to "
+		    "their SHA-256s", r->p.initrd_len ? ", the initrd" : "");
+}
+
 static void check_loader(const struct planner *pl, struct verdict *v)
 {
 	const struct kreloc_bundle *b = &pl->bundle;
@@ -343,6 +361,7 @@ static void check_run(struct planner *pl, struct verdict *v)
 		}
 	}
 	check_tables(pl, v);
+	check_digests(pl, v);
 	if (kreloc_sim_execute(r->sim, r->h.ki.head, r->h.segs, r->h.nr_segs, 0, res)) {
 		f = res->fault;
 		set(v, f == KRELOC_SIM_CLOBBERED_READ || f == KRELOC_SIM_PROTECTED_WRITE ? C_ORDERING :

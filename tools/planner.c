@@ -357,9 +357,8 @@ static int read_bundle(struct planner *pl)
 
 	if (cli_read_file(pl->o.cmd, pl->o.bundle_path, &pl->bundle_buf, &pl->bundle_len))
 		return PLANNER_E_IO;
+	/* As the shim: --verify bundles are checked after staging (planner_run.c). */
 	err = kreloc_bundle_parse(pl->bundle_buf, pl->bundle_len, &pl->bundle);
-	if (!err && (b->options & KRELOC_OPT_VERIFY))
-		err = kreloc_bundle_verify(b);
 	if (!err && b->dtb.data)
 		err = kreloc_fdt_check(b->dtb.data, b->dtb.len);
 	if (err)

@@ -9,6 +9,7 @@
 
 #include <kreloc/error.h>
 #include <kreloc/fdt.h>
+#include <kreloc/sha256.h>
 
 #include "planner.h"
 
@@ -109,6 +110,7 @@ static int run_handoff(const struct planner *pl, struct planner_run *r, unsigned
 		.cmdline = b->cmdline.data ? pl->cmdline : NULL,
 		.fdt = tree, .fdt_buf = r->fdt_buf, .fdt_buf_size = room,
 		.preserve = b->preserve, .nr_preserve = b->nr_preserve,
+		.image_sha256 = b->image.sha256, .initrd_sha256 = initrd->sha256,
 	};
 	r->h = (struct kreloc_handoff){
 		.map = &r->map, .alloc = log_alloc, .alloc_ctx = r,
@@ -133,6 +135,14 @@ static int run_handoff(const struct planner *pl, struct planner_run *r, unsigned
 	err = kreloc_handoff_prepare(&r->h, kreloc_sim_phys_read, r->sim);
 	if (err)
 		return r->err = err;
+	/* A --verify bundle: the shim hashes the staged pages last. */
+	r->step = "verify";
+	if (b->options & KRELOC_OPT_VERIFY) {
+		err = kreloc_handoff_verify(&r->h, kreloc_sim_phys_read, r->sim,
+					    kreloc_sha256_blocks);
+		if (err)
+			return r->err = err;
+	}
 	r->step = NULL;
 	return 0;
 }

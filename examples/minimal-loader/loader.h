@@ -5,6 +5,7 @@
 #ifndef MINIMAL_LOADER_H
 #define MINIMAL_LOADER_H
 
+#include <asm/cache.h>	/* libkreloc's cache maintenance by address */
 #include <kreloc/error.h>
 #include <kreloc/kreloc_env.h>
 
@@ -20,12 +21,6 @@ void ldr_psci(int method);
 void __attribute__((noreturn)) ldr_power_off(void);
 /* "minimal-loader: error: E_NAME: text (what)", then power off. */
 void __attribute__((noreturn)) ldr_fail(int err, const char *what);
-
-/*
- * libkreloc's arm64 cache maintenance (arch/arm64/cache.S), by address to
- * the Point of Coherency.  Not declared by an installed header.
- */
-void kreloc_dcache_civac_range(uint64_t start, uint64_t end);
 
 void __attribute__((noreturn)) loader_main(void *fdt, uint64_t el);
 

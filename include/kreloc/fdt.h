@@ -210,7 +210,8 @@ struct kreloc_chosen {
  * kernel survives: in particular the incoming rng-seed and kaslr-seed (a
  * seed is never handed on twice) and the crash-kernel properties.  Other
  * /chosen properties (stdout-path, ...) are kept.  Stale properties are
- * deleted before anything is added.  Does not pack the tree.
+ * deleted before anything is added, every copy of a repeated name included.
+ * Does not pack the tree.
  *
  * @c is checked before the tree is touched.  On KRELOC_E_FDT_NO_SPACE the
  * tree is still valid but may be partly edited: do not boot it.

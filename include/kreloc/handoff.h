@@ -25,6 +25,7 @@
 #define KRELOC_HANDOFF_H
 
 #include <kreloc/alloc.h>
+#include <kreloc/bundle.h>	/* KRELOC_MODE_* */
 #include <kreloc/fdt.h>
 #include <kreloc/image.h>
 #include <kreloc/kimage.h>

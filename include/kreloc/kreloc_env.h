@@ -25,7 +25,10 @@ void *memset(void *dst, int c, size_t n);
 int memcmp(const void *a, const void *b, size_t n);
 #endif
 
-/* Little-endian loads that work at any alignment and on any host. */
+/**
+ * kreloc_le32() / kreloc_le64() - little-endian loads from @p.
+ * Byte by byte: any alignment (also with the MMU off), any host endianness.
+ */
 static inline uint32_t kreloc_le32(const void *p)
 {
 	const uint8_t *b = p;
@@ -41,6 +44,7 @@ static inline uint64_t kreloc_le64(const void *p)
 	return (uint64_t)kreloc_le32(b) | (uint64_t)kreloc_le32(b + 4) << 32;
 }
 
+/** kreloc_put_le32() / kreloc_put_le64() - little-endian stores of @v to @p, byte by byte. */
 static inline void kreloc_put_le32(void *p, uint32_t v)
 {
 	uint8_t *b = p;

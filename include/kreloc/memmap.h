@@ -39,6 +39,10 @@ static inline bool kreloc_ranges_overlap(uint64_t a, uint64_t as, uint64_t b, ui
 	return as && bs && a < b + bs && b < a + as;
 }
 
+/**
+ * kreloc_memmap_init() - empty map: no RAM, nothing reserved.
+ * @map: caller-owned; every field is overwritten
+ */
 void kreloc_memmap_init(struct kreloc_memmap *map);
 
 /**

@@ -52,8 +52,19 @@ ok=1
 "$K" pack --image fake.Image --initrd fake.initrd --mode classic -o classic.bundle || ok=0
 "$K" pack --image fake.Image --initrd fake.initrd --granule 16k -o g16k.bundle || ok=0
 "$K" pack --image fake.Image --initrd big.initrd -o big.bundle || ok=0
-python3 -c 'import sys; b = bytearray(open("fake.bundle", "rb").read()); b[0] ^= 0xff
-open("badmagic.bundle", "wb").write(b)'
+"$K" pack --image fake.Image --initrd fake.initrd --verify -o verify.bundle || ok=0
+python3 - <<'EOF2'
+import struct
+b = bytearray(open("fake.bundle", "rb").read())
+b[0] ^= 0xff
+open("badmagic.bundle", "wb").write(b)
+# --verify bundle whose Image changed after packing: entry 0 is the Image,
+# its data offset at byte 64 + 8.
+b = bytearray(open("verify.bundle", "rb").read())
+off = struct.unpack_from("<Q", b, 72)[0]
+b[off + 100000] ^= 1
+open("badsum.bundle", "wb").write(b)
+EOF2
 e2e_check cli_inputs "kreloc pack failed on the test inputs" [ "$ok" = 1 ]
 
 # ---- --help and usage errors -------------------------------------------------------
@@ -147,14 +158,14 @@ verdict() {
 	e2e_check "cli_$name" "exit $rc (expected $want) or no '$pat' in: $(tail -n 3 "$name.out" | tr '\n' ' ')" \
 		bash -c '[ "$1" = "$2" ] && grep -qE -- "$3" "$4"' _ "$rc" "$want" "$pat" "$name.out"
 }
-verdict verify_ok_virt 0 '^proved: 8 checks proved, 0 failed' verify fake.bundle --dtb virt.dtb
-verdict verify_ok_el2 0 '^proved: 8 checks proved' verify fake.bundle \
+verdict verify_ok_virt 0 '^proved: 9 checks proved, 0 failed' verify fake.bundle --dtb virt.dtb
+verdict verify_ok_el2 0 '^proved: 9 checks proved' verify fake.bundle \
 	--dtb "$E2E_ROOT/tests/fdt/qemu-virt-el2.dtb" --el 2
 verdict verify_ok_classic 0 'skip +tables .*classic mode' verify classic.bundle --dtb virt.dtb
-verdict verify_ok_64g 0 '^proved: 8 checks' verify high64k.bundle --ram 0x80000000:64G --seed 3
-verdict verify_ok_small 0 '^proved: 8 checks' verify big.bundle --ram 0x40000000:22M --shim-size 64K
+verdict verify_ok_64g 0 '^proved: 9 checks' verify high64k.bundle --ram 0x80000000:64G --seed 3
+verdict verify_ok_small 0 '^proved: 9 checks' verify big.bundle --ram 0x40000000:22M --shim-size 64K
 for s in 2 3 4 5; do
-	verdict "verify_ok_seed$s" 0 '^proved: 8 checks' verify fake.bundle --ram 0x40000000:64M --seed "$s"
+	verdict "verify_ok_seed$s" 0 '^proved: 9 checks' verify fake.bundle --ram 0x40000000:64M --seed "$s"
 done
 verdict verify_inject_source 1 '^  FAIL  contents .*CONTENT' verify fake.bundle --dtb virt.dtb --inject source
 verdict verify_inject_list 1 '^  FAIL  ordering .*CLOBBERED_READ' verify fake.bundle --dtb virt.dtb --inject list
@@ -168,6 +179,8 @@ verdict refuse_no_room 1 '\(E_NO_ROOM\)' plan fake.bundle --ram 0x40000000:32M -
 verdict refuse_layout 1 'layout: .*\(E_NO_ROOM\)' plan fake.bundle --ram 0x40000000:8M
 verdict refuse_granule 1 'plan: .*\(E_XLAT_GRANULE\)' plan g16k.bundle --dtb virt.dtb --cpu cortex-a53
 verdict refuse_granule_raw 1 '\(E_XLAT_GRANULE\)' map g16k.bundle --dtb virt.dtb --cpu 0x1122 --svg x.svg
+verdict verify_ok_digests 0 '^proved: 9 checks' verify verify.bundle --dtb virt.dtb
+verdict refuse_checksum 1 'verify: .*\(E_BUNDLE_CHECKSUM\)' plan badsum.bundle --dtb virt.dtb
 verdict refuse_bundle 1 'bundle: .*\(E_BUNDLE_MAGIC\)' plan badmagic.bundle --dtb virt.dtb
 verdict refuse_dtb 1 'memory: .*\(E_FDT' plan fake.bundle --dtb fake.initrd
 verdict refuse_missing 1 'no-such-file' plan no-such-file --dtb virt.dtb
