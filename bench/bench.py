@@ -121,7 +121,7 @@ def versions(ctx):
     return {
         "kreloc": kver,
         "git": out(["git", "-C", ROOT, "describe", "--always", "--dirty"]),
-        "qemu": (out([scenarios.QEMU, "--version"]) or "").splitlines()[0:1],
+        "qemu": ((out([scenarios.QEMU, "--version"]) or "").splitlines() or [None])[0],
         "qemu_package": dpkg("qemu-system-arm"),
         "u_boot_package": dpkg("u-boot-qemu"),
         "kexec_tools_arm64": kexec_ver,

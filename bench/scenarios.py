@@ -144,7 +144,7 @@ def shim_symbols(shim_elf):
 
 # Functions of the shim's set-up whose instructions the profile counts
 # (inclusive, each call from entry to return), when the shim has them.
-PROFILE_PREFIXES = ("kreloc_handoff_",)
+PROFILE_PREFIXES = ("kreloc_handoff_", "kreloc_fdt_")
 PROFILE_FUNCS = ("kreloc_fdt_check", "kreloc_fdt_read_memmap", "kreloc_memmap_add_reserved",
                  "kreloc_bundle_parse", "kreloc_image_parse", "kreloc_fdt_prepare",
                  "kreloc_place", "kreloc_fdt_set_chosen", "kreloc_seed_derive",
@@ -208,7 +208,8 @@ def run_kreloc(ctx, size, mode, mem, name, profile=False):
         cmd.insert(-2, "--measure-copy")
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode:
-        return {"error": "kreloc pack failed: %s" % (r.stderr.strip().splitlines() or ["?"])[-1],
+        return {"scenario": "kreloc-" + mode, "size": size["label"], "mem": mem,
+                "error": "kreloc pack failed: %s" % (r.stderr.strip().splitlines() or ["?"])[-1],
                 "pack_argv": cmd}
     argv = machine_argv(ctx.accel, mem) + ["-kernel", ctx.shim, "-initrd", out]
     use_gdb = ctx.accel == "tcg"
@@ -274,6 +275,7 @@ def run_kreloc(ctx, size, mode, mem, name, profile=False):
         res["error"] = str(e)
     finally:
         g.close()
+        os.unlink(out)              # up to 380 MiB, made again next time
     res["wall_s"] = round(g.wall or (time.time() - g.start), 2)
     parsed = console_report.parse_console("\n".join(g.lines))
     rep = console_report.build_report(parsed, size["cmdline"], 1, True)
@@ -299,7 +301,7 @@ def run_kreloc(ctx, size, mode, mem, name, profile=False):
         res["stops"] = stops.hits
         i_enter, _ = stops.first("shim_enter")
         i_entry, k = stops.first("kernel_entry")
-        i_init, _ = stops.first("init_counter", after=k)
+        i_init, _ = stops.first("init_counter", after=k) if k is not None else (None, None)
         res["relocation_icount"] = _diff(i_enter, i_entry)
         res["startup"] = _diff(i_entry, i_init)
         res["wall_phases_s"] = _wall(stops, [("relocation", "shim_enter", "kernel_entry"),
@@ -353,10 +355,12 @@ def run_linux(ctx, size, mem, name, load_only=False):
                     c = _cnt(val, "kreloc-kexec: " + key)
                     if c:
                         cnt[key] = c
-                m = re.search(r"kreloc-kexec: meminfo-(before|after) MemFree=(\d+) MemAvailable=(\d+)", val)
+                m = re.search(r"kreloc-kexec: meminfo-(before|after) MemFree=(\d+) "
+                              r"MemAvailable=(\d+)(?: PcpPages=(\d+))?", val)
                 if m:
                     mem_info[m.group(1)] = {"MemFree_kB": int(m.group(2)),
-                                            "MemAvailable_kB": int(m.group(3))}
+                                            "MemAvailable_kB": int(m.group(3)),
+                                            "pcp_pages": int(m.group(4) or 0)}
                 m = re.search(r"kreloc-kexec: load-status=(\d+)", val)
                 if m:
                     res["load_status"] = int(m.group(1))
@@ -410,8 +414,11 @@ def run_linux(ctx, size, mem, name, load_only=False):
     res["segments"] = [{"mem": "0x%x" % s.get("mem", 0), "memsz": s.get("memsz", 0)} for s in segs]
     res["segment_bytes"] = sum(s.get("memsz", 0) for s in segs)
     if "before" in mem_info and "after" in mem_info:
-        taken = (mem_info["before"]["MemFree_kB"] - mem_info["after"]["MemFree_kB"]) * 1024
-        res["kexec_load_memfree_drop_bytes"] = taken
+        b, a = mem_info["before"], mem_info["after"]
+        res["kexec_load_memfree_drop_bytes"] = (b["MemFree_kB"] - a["MemFree_kB"]) * 1024
+        # free = MemFree + the per-CPU lists' free pages
+        taken = res["kexec_load_memfree_drop_bytes"] + (b["pcp_pages"] - a["pcp_pages"]) * 4096
+        res["kexec_load_free_drop_bytes"] = taken
         res["kexec_load_beyond_payload_bytes"] = taken - res["segment_bytes"]
     if "load-start" in cnt and "load-end" in cnt:
         res["load_ticks"] = cnt["load-end"][0] - cnt["load-start"][0]

@@ -2,10 +2,11 @@
 # SPDX-License-Identifier: MIT
 """tables.py - the summary, Markdown tables and plot of a benchmark run.
 
-  bench/tables.py RESULTS.json [--png OUT.png] [--readme bench/README.md]
+  bench/tables.py RESULTS.json [--png OUT.png] [--readme bench/README.md] [--rewrite]
 
 Prints the tables of RESULTS.json (written by bench/bench.py); --png draws
-the plot again; --readme replaces the part of that file between the lines
+the plot again; --rewrite stores the recomputed summary in RESULTS.json;
+--readme replaces the part of that file between the lines
 `<!-- bench-table:begin -->` and `<!-- bench-table:end -->` with them.
 As a module: summarise(result), markdown(result, ...), plot(result, png).
 """
@@ -117,66 +118,76 @@ def summarise(result):
                                                         lin.get("bytes_relocated")), plain_pm)
     summary = {"by_size": by_size}
 
-    # memory: kreloc's tables vs what kexec -l takes beyond the payload
+    # memory: kreloc's tables vs what kexec -l takes beyond the payload,
+    # keyed "RAM/size label" (e.g. "4G/25")
     memory = {}
     for r in result["runs"]:
+        key = "%s/%s" % (r["mem"], r["size"])
         if r["scenario"] == "kreloc-mmu" and r.get("report", {}).get("table_pages") is not None:
             rep = r["report"]
-            memory.setdefault(r["mem"], {})["kreloc_table_pages"] = rep["table_pages"]
-            memory[r["mem"]]["kreloc_indirection_pages"] = rep.get("indirection_pages")
+            m = memory.setdefault(key, {"mem": r["mem"], "size": r["size"]})
+            m["kreloc_table_pages"] = rep["table_pages"]
+            m["kreloc_indirection_pages"] = rep.get("indirection_pages")
         if r["scenario"] == "linux-kexec" and r.get("kexec_load_beyond_payload_bytes") is not None:
-            m = memory.setdefault(r["mem"], {})
-            m["linux_kexec_load_drop_bytes"] = r["kexec_load_memfree_drop_bytes"]
+            m = memory.setdefault(key, {"mem": r["mem"], "size": r["size"]})
+            m["linux_kexec_load_drop_bytes"] = r.get("kexec_load_free_drop_bytes",
+                                                     r["kexec_load_memfree_drop_bytes"])
+            m["linux_memfree_drop_bytes"] = r["kexec_load_memfree_drop_bytes"]
             m["linux_segment_bytes"] = r["segment_bytes"]
             m["linux_beyond_payload_bytes"] = r["kexec_load_beyond_payload_bytes"]
-            m["linux_payload_label"] = r["size"]
     summary["memory"] = memory
 
-    # the issue's targets
+    # the issue's targets (figure None: not measured in this run)
     targets = []
     rows = [by_size[l] for l in sorted(by_size, key=int)]
-    if rows and all(r.get("kreloc-mmu", {}).get("vs_linux") is not None for r in rows):
-        worst = max(r["kreloc-mmu"]["vs_linux"] for r in rows)
-        targets.append({"target": "kreloc MMU-on relocation <= 0.6x Linux 6.1's relocation phase "
-                        "(machine_kexec to the next kernel's first instruction), every size",
-                        "worst": worst, "met": worst <= 0.6})
-    if rows and all(r.get("kreloc-mmu", {}).get("vs_linux_copy") is not None for r in rows):
-        worst = max(r["kreloc-mmu"]["vs_linux_copy"] for r in rows)
-        targets.append({"target": "(stricter reading) kreloc MMU-on relocation <= 0.6x Linux's "
-                        "copy alone (machine_kexec to purgatory entry), every size",
-                        "worst": worst, "met": worst <= 0.6})
-    if rows and all(r.get("kreloc-mmu", {}).get("vs_plain_copy") is not None for r in rows):
-        worst = max(r["kreloc-mmu"]["vs_plain_copy"] for r in rows)
-        targets.append({"target": "kreloc MMU-on relocation <= 1.3x the plain copy "
-                        "(instructions per MiB copied), every size",
-                        "worst": worst, "met": worst <= 1.3})
+
+    def worst(key, field):
+        vals = [r.get(key, {}).get(field) for r in rows]
+        return None if not rows or any(v is None for v in vals) else max(vals)
+
+    w = worst("kreloc-mmu", "vs_linux")
+    targets.append({"target": "kreloc MMU-on relocation <= 0.6x Linux 6.1's relocation phase "
+                    "(machine_kexec to the next kernel's first instruction), every size",
+                    "worst": w, "met": None if w is None else w <= 0.6})
+    w = worst("kreloc-mmu", "vs_linux_copy")
+    targets.append({"target": "(stricter reading) kreloc MMU-on relocation <= 0.6x Linux's "
+                    "copy alone (machine_kexec to purgatory entry), every size",
+                    "worst": w, "met": None if w is None else w <= 0.6})
+    w = worst("kreloc-mmu", "vs_plain_copy")
+    targets.append({"target": "kreloc MMU-on relocation <= 1.3x the plain copy "
+                    "(instructions per MiB copied), every size",
+                    "worst": w, "met": None if w is None else w <= 1.3})
     first = rows[0].get("kreloc-mmu") if rows else None
+    label0 = sorted(by_size, key=int)[0] if by_size else "?"
+    share = None
     if first and first.get("setup") is not None and first.get("relocation"):
         share = first["setup"] / first["relocation"]
         ph = first["phases"]
-        summary["setup"] = {"size": sorted(by_size, key=int)[0], "plan": ph.get("plan"),
+        summary["setup"] = {"size": label0, "plan": ph.get("plan"),
                             "prepare": ph.get("prepare"), "relocation": first["relocation"],
                             "profile": first.get("setup_profile"),
                             "setup_share": round(share, 4),
                             "prepare_share": _ratio(ph.get("prepare"), first["relocation"], 4)}
-        targets.append({"target": "setup (plan + prepare: placement, device tree, transitional "
-                        "tables, list check) < 1%% of the relocation phase at %s MiB"
-                        % summary["setup"]["size"],
-                        "worst": round(share, 4), "met": share < 0.01})
-    small, big = memory.get("4G", {}), memory.get("16G", {})
+    targets.append({"target": "setup (plan + prepare: placement, device tree, transitional "
+                    "tables, list check) < 1%% of the relocation phase at %s MiB" % label0,
+                    "worst": None if share is None else round(share, 4),
+                    "met": None if share is None else share < 0.01})
+    smallest = min((z["label"] for z in result["sizes"]), key=int) if result["sizes"] else None
+    small, big = memory.get("4G/%s" % smallest, {}), memory.get("16G/%s" % smallest, {})
+    t = {"target": "kreloc transitional tables a fixed handful of pages (4 GiB vs 16 GiB "
+                   "guest, %s MiB payload)" % smallest, "met": None}
     if small.get("kreloc_table_pages") is not None and big.get("kreloc_table_pages") is not None:
-        fixed = small["kreloc_table_pages"] == big["kreloc_table_pages"]
-        t = {"target": "kreloc transitional tables a fixed handful of pages (4 GiB vs 16 GiB guest)",
-             "kreloc_table_pages": [small["kreloc_table_pages"], big["kreloc_table_pages"]],
-             "met": fixed and big["kreloc_table_pages"] <= 16}
-        if small.get("linux_beyond_payload_bytes") is not None and \
-                big.get("linux_beyond_payload_bytes") is not None:
-            t["linux_beyond_payload_bytes"] = [small["linux_beyond_payload_bytes"],
-                                               big["linux_beyond_payload_bytes"]]
-            t["linux_growth_mib_per_gib"] = round(
-                (big["linux_beyond_payload_bytes"] - small["linux_beyond_payload_bytes"])
-                / MIB / 12, 2)
-        targets.append(t)
+        t["kreloc_table_pages"] = [small["kreloc_table_pages"], big["kreloc_table_pages"]]
+        t["met"] = (small["kreloc_table_pages"] == big["kreloc_table_pages"]
+                    and big["kreloc_table_pages"] <= 16)
+    if small.get("linux_beyond_payload_bytes") is not None and \
+            big.get("linux_beyond_payload_bytes") is not None:
+        t["linux_beyond_payload_bytes"] = [small["linux_beyond_payload_bytes"],
+                                           big["linux_beyond_payload_bytes"]]
+        t["linux_growth_mib_per_gib"] = round(
+            (big["linux_beyond_payload_bytes"] - small["linux_beyond_payload_bytes"])
+            / MIB / 12, 2)
+    targets.append(t)
     summary["targets"] = targets
     return summary
 
@@ -206,7 +217,7 @@ def markdown(result, json_path=None, png_path=None):
     unit = "instructions (QEMU TCG, -icount shift=0)" if tcg else "time (KVM)"
     v = result["versions"]
     out.append("Results of %s, %s; %s, %s, kernel %s, kexec-tools %s, U-Boot %s; guest -m %s."
-               % (result["date"][:10], unit, (v.get("qemu") or ["QEMU"])[0], "accel " + result["accel"],
+               % (result["date"][:10], unit, (v.get("qemu") if isinstance(v.get("qemu"), str) else "QEMU"), "accel " + result["accel"],
                   v.get("kernel_release"), v.get("kexec_tools_arm64"), v.get("u_boot_package"),
                   result.get("guest_mem")))
     out.append("")
@@ -226,8 +237,9 @@ def markdown(result, json_path=None, png_path=None):
                    "| vs Linux | vs Linux copy alone |")
         out.append("|---|---|---|---|---|---|---|---|---|---|")
     else:
-        out.append("| payload | scenario | relocation (PMU instr) | relocation | startup |")
-        out.append("|---|---|---|---|---|")
+        out.append("| payload | scenario | relocation (PMU instr) | relocation time | startup time "
+                   "| kexec -e to next init | whole QEMU run |")
+        out.append("|---|---|---|---|---|---|---|")
     for label in sorted(by, key=int):
         row = by[label]
         for key, title in SCEN:
@@ -243,9 +255,11 @@ def markdown(result, json_path=None, png_path=None):
                     "—" if e.get("per_payload_mib") is None else "{:,}".format(e["per_payload_mib"]),
                     _x(e.get("vs_plain_copy")), _x(e.get("vs_linux")), _x(e.get("vs_linux_copy"))))
             else:
-                out.append("| %.1f MiB | %s | %s | %s | %s |" % (
-                    row["payload_mib"], name, _m(e.get("relocation")), _ms(e.get("relocation_ns")),
-                    _ms(e.get("startup_ns") or e.get("exec_to_init_ns"))))
+                pmu = e.get("relocation") if key.startswith("kreloc") or key == "plain-copy" else None
+                out.append("| %.1f MiB | %s | %s | %s | %s | %s | %s |" % (
+                    row["payload_mib"], name, _m(pmu), _ms(e.get("relocation_ns")),
+                    _ms(e.get("startup_ns")), _ms(e.get("exec_to_init_ns")),
+                    "—" if e.get("wall_s") is None else "%s s" % e["wall_s"]))
     out.append("")
     if tcg:
         out.append("Linux 6.1's phases split (instructions): shutdown = user space (kexec -e "
@@ -314,16 +328,21 @@ def markdown(result, json_path=None, png_path=None):
     mem = s.get("memory", {})
     if mem:
         out.append("Memory: kreloc's transitional tables vs what `kexec -l` takes beyond the "
-                   "payload's own pages (MemFree drop minus the segments' pages):")
+                   "payload's own pages (drop of free memory over `kexec -l`, MemFree plus the "
+                   "per-CPU lists' free pages, minus the segments' pages):")
         out.append("")
-        out.append("| guest RAM | kreloc table pages | kreloc indirection pages | Linux MemFree drop "
-                   "| Linux segments | Linux beyond payload |")
-        out.append("|---|---|---|---|---|---|")
-        for m in sorted(mem, key=lambda x: int(x.rstrip("G"))):
+        out.append("| guest RAM | payload | kreloc table pages | kreloc indirection pages "
+                   "| Linux MemFree drop | Linux free drop (with per-CPU lists) | Linux segments "
+                   "| Linux beyond payload |")
+        out.append("|---|---|---|---|---|---|---|---|")
+        for m in sorted(mem, key=lambda x: (int(mem[x]["mem"].rstrip("G")), int(mem[x]["size"]))):
             d = mem[m]
             b = d.get("linux_beyond_payload_bytes")
-            out.append("| %s | %s | %s | %s | %s | %s |" % (
-                m, d.get("kreloc_table_pages", "—"), d.get("kreloc_indirection_pages", "—"),
+            out.append("| %s | %s MiB | %s | %s | %s | %s | %s | %s |" % (
+                d["mem"], d["size"], d.get("kreloc_table_pages", "—"),
+                d.get("kreloc_indirection_pages", "—"),
+                "—" if d.get("linux_memfree_drop_bytes") is None
+                else "%.1f MiB" % (d["linux_memfree_drop_bytes"] / MIB),
                 "—" if d.get("linux_kexec_load_drop_bytes") is None
                 else "%.1f MiB" % (d["linux_kexec_load_drop_bytes"] / MIB),
                 "—" if d.get("linux_segment_bytes") is None else "%.1f MiB" % (d["linux_segment_bytes"] / MIB),
@@ -336,14 +355,19 @@ def markdown(result, json_path=None, png_path=None):
         out.append("|---|---|---|")
         for t in s["targets"]:
             if "worst" in t:
-                fig = "worst %s" % t["worst"]
+                fig = "not measured" if t["worst"] is None else "worst %s" % t["worst"]
             else:
-                fig = "kreloc %s pages at 4/16 GiB" % "/".join(str(x) for x in t["kreloc_table_pages"])
+                parts = []
+                if "kreloc_table_pages" in t:
+                    parts.append("kreloc %s pages at 4/16 GiB"
+                                 % "/".join(str(x) for x in t["kreloc_table_pages"]))
                 if "linux_beyond_payload_bytes" in t:
-                    fig += "; Linux %s MiB beyond payload (+%s MiB per GiB)" % (
+                    parts.append("Linux %s MiB beyond payload (+%s MiB per GiB)" % (
                         "/".join("%.1f" % (x / MIB) for x in t["linux_beyond_payload_bytes"]),
-                        t["linux_growth_mib_per_gib"])
-            out.append("| %s | %s | %s |" % (t["target"], fig, "yes" if t["met"] else "**no**"))
+                        t["linux_growth_mib_per_gib"]))
+                fig = "; ".join(parts) or "not measured"
+            met = "not measured" if t["met"] is None else ("yes" if t["met"] else "**no**")
+            out.append("| %s | %s | %s |" % (t["target"], fig, met))
         out.append("")
     if json_path:
         out.append("Raw figures: `%s`." % json_path + (" Plot: `%s`." % png_path if png_path else ""))
@@ -368,8 +392,10 @@ def plot(result, png):
               ("plain-copy", "relocation", "plain copy (limit)", "^--", "C2"),
               ("linux-kexec", "relocation", "Linux 6.1 kexec: machine_kexec to kernel entry", "D-", "C3"),
               ("linux-kexec", "relocation_copy", "Linux 6.1 kexec: copy alone (to purgatory)", "d:", "C3"),
-              ("u-boot", "relocation", "U-Boot: booti to kernel entry", "v-", "C4")]
-    fig, axes = plt.subplots(1, 2, figsize=(13, 5.2))
+              ("u-boot", "relocation", "U-Boot: booti to kernel entry (moves initrd + DT only)",
+               "v-", "C4")]
+    fig, axes = plt.subplots(1, 2, figsize=(13, 6.2))
+    handles = {}
     for ax, logy in zip(axes, (True, False)):
         for key, field, title, style, color in series:
             xs, ys = [], []
@@ -379,21 +405,26 @@ def plot(result, png):
                     xs.append(by[l]["payload_mib"])
                     ys.append(e[field] / 1e6)
             if xs and (logy or key != "linux-kexec" or field != "relocation"):
-                ax.plot(xs, ys, style, color=color, label=title, markersize=6)
+                h, = ax.plot(xs, ys, style, color=color, label=title, markersize=6)
+                handles.setdefault(title, h)
         ax.set_xlabel("payload: kernel + initramfs (MiB)")
         ax.set_ylabel("relocation instructions (millions)")
         ax.grid(True, which="both", alpha=0.3)
         if logy:
             ax.set_yscale("log")
-            ax.set_title("all scenarios (log scale)")
+            ax.set_xscale("log")
+            ax.set_xticks([by[l]["payload_mib"] for l in labels])
+            ax.set_xticklabels(["%.0f" % by[l]["payload_mib"] for l in labels])
+            ax.minorticks_off()
+            ax.set_title("all scenarios (log-log)")
         else:
             ax.set_title("copy loops only (linear; Linux's purgatory left out)")
             ax.set_ylim(bottom=0)
-    axes[0].legend(fontsize=8, loc="upper left")
-    axes[1].legend(fontsize=8, loc="upper left")
+    fig.legend(list(handles.values()), list(handles.keys()), loc="lower center", ncol=3,
+               fontsize=9, frameon=False)
     fig.suptitle("Relocation instructions vs payload, QEMU virt -icount shift=0 (%s, %s)"
                  % (result["date"][:10], result["accel"]), fontsize=11)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.1, 1, 1))
     fig.savefig(png, dpi=100)
     plt.close(fig)
     return None
@@ -405,10 +436,16 @@ def main(argv):
     ap.add_argument("results")
     ap.add_argument("--png")
     ap.add_argument("--readme")
+    ap.add_argument("--rewrite", action="store_true",
+                    help="store the recomputed summary in RESULTS.json")
     a = ap.parse_args(argv)
     with open(a.results) as f:
         result = json.load(f)
     result["summary"] = summarise(result)
+    if a.rewrite:
+        with open(a.results, "w") as f:
+            json.dump(result, f, indent=1)
+            f.write("\n")
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     rel = os.path.relpath(os.path.abspath(a.results), root)
     png_rel = None
