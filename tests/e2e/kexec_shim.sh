@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# kexec_shim.sh - Linux -> shim -> Linux.  Debian's kernel boots an
+# initramfs holding kexec-tools (tests/initramfs/init-kexec), loads the kreloc
+# shim as an ordinary arm64 Image with a bundle as its initrd (kexec -l), and
+# reboots into it (kexec -e); the shim, entered by Linux's own relocation
+# with kexec-tools' device tree, boots the kernel in the bundle.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+e2e_init kexec_shim
+
+# kexec-tools:arm64 and the libraries it loads, unpacked into the cache.
+if [ ! -x "$CACHE/kexec-root/sbin/kexec" ]; then
+	"$E2E_ROOT/scripts/setup" --bench >"$E2E_OUT/kexec_shim.setup" 2>&1 ||
+		{ e2e_fail kexec_shim_setup "$(tail -n 1 "$E2E_OUT/kexec_shim.setup")"; exit 0; }
+fi
+
+INNER_CMDLINE="console=ttyAMA0 quiet kreloc.e2e=after-shim"
+inner=$E2E_OUT/kexec_shim.inner.bundle
+E2E_CMDLINE=$INNER_CMDLINE e2e_pack "$inner" >"$E2E_OUT/kexec_shim.pack" 2>&1 ||
+	{ e2e_fail kexec_shim_pack "kreloc pack failed"; exit 0; }
+printf 'console=ttyAMA0' >"$E2E_OUT/kexec_shim.cmdline"	# the shim's own; it ignores it
+ird=$E2E_OUT/kexec_shim.cpio.gz
+"$E2E_ROOT/scripts/mkinitramfs" --kexec --init "$E2E_ROOT/tests/initramfs/init-kexec" \
+	--add "$E2E_SHIM=kexec/Image" --add "$inner=kexec/initrd" \
+	--add "$E2E_OUT/kexec_shim.cmdline=kexec/cmdline" "$ird" >"$E2E_OUT/kexec_shim.mk" 2>&1 ||
+	{ e2e_fail kexec_shim_initramfs "$(tail -n 1 "$E2E_OUT/kexec_shim.mk")"; exit 0; }
+
+for el in 1 2; do
+	n=linux_shim_linux_el$el
+	e2e_selected "$n" || continue
+	E2E_LOG=$E2E_OUT/$n.log
+	E2E_RC=0
+	"$E2E_ROOT/scripts/qemu-run" --kernel "$E2E_KERNEL" --initrd "$ird" \
+		--append "console=ttyAMA0 quiet" --el "$el" --mem 2G --icount --timeout 240 \
+		--quiet --log "$E2E_LOG" 2>"$E2E_OUT/$n.qemu-run" || E2E_RC=$?
+	E2E_REPORT=$(python3 "$E2E_ROOT/scripts/report.py" make --log "$E2E_LOG" \
+		--cmdline "$INNER_CMDLINE" --el "$el" || true)
+	e2e_check "${n}_kexec_loaded" "kexec -l of the shim failed: $(grep -m1 'kreloc-kexec: failed' "$E2E_LOG")" \
+		grep -q '^kreloc-kexec: load-status=0' "$E2E_LOG"
+	e2e_check "${n}_shim_ran" "no shim line after kexec -e" \
+		grep -q "^kreloc: shim .* at EL$el," "$E2E_LOG"
+	e2e_check "${n}_booted" "result $(e2e_get result): $(e2e_get error)" \
+		[ "$(e2e_get result)" = ok ]
+done
+rm -f "$ird" "$inner"
+exit 0
