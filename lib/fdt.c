@@ -3,12 +3,13 @@
  * fdt.c - reading the boot-relevant facts out of a device tree and writing
  * /chosen for the next kernel (see fdt.h).
  *
- * kreloc_fdt_check() validates a blob in full (fdt_check_full), once; the
- * readers check only the header and size, as libfdt's own accessors do, and
- * rely on libfdt's bounds checks for the rest: any libfdt error other than
- * "not found" met in a walk is reported as corruption.  Full validation
- * walks the whole structure block, which costs more than all the reading
- * the shim does, so it is not repeated on every call.
+ * Validation is in fdt_check.c: kreloc_fdt_check() validates a blob in
+ * full (fdt_check_full), once; the readers check the header, the size and
+ * the framing of the structure block (one bounded walk, so that no libfdt
+ * walk can run away) and rely on libfdt's bounds checks for the rest: any
+ * libfdt error other than "not found" met in a walk is reported as
+ * corruption.  Full validation looks up every name, which costs more than
+ * all the reading the shim does, so it is not repeated on every call.
  * Cells are read byte by byte (fdt32_ld), so no access depends on the
  * alignment of the blob's contents.
  */
@@ -16,6 +17,8 @@
 
 #include <kreloc/error.h>
 #include <kreloc/fdt.h>
+
+#include "fdt_priv.h"
 
 /* A property value equal to the string literal @lit, NUL included. */
 #define PROP_IS(val, len, lit) \
@@ -32,63 +35,6 @@ static int fdt_err(int err)
 	default:
 		return KRELOC_E_FDT;
 	}
-}
-
-/*
- * The blocks in the order every writer (dtc, libfdt, QEMU, U-Boot) lays
- * them out, without overlap: memory reservation map, structure, strings.
- * libfdt checks only that each block starts inside the blob; the map has
- * no size field and runs to its zero entry, so a map that runs on into the
- * structure block reads as reservations there, and fdt_open_into() must
- * rebuild a blob whose blocks overlap or are out of order in extra room
- * that kreloc_fdt_prepare() does not promise.  Such blobs are corrupt here.
- * Version 16 and older have no structure size: its start is checked only.
- * The structure block must also open with the root node: fdt_check_full()
- * accepts one that starts with FDT_END, a tree without a root, which every
- * lookup then reports as a bad offset.
- */
-static int check_layout(const void *fdt)
-{
-	int n = fdt_num_mem_rsv(fdt), next;
-	uint64_t rsv_end, st = fdt_off_dt_struct(fdt), str = fdt_off_dt_strings(fdt);
-
-	if (n < 0 || fdt_next_tag(fdt, 0, &next) != FDT_BEGIN_NODE)
-		return KRELOC_E_FDT;
-	rsv_end = fdt_off_mem_rsvmap(fdt) + ((uint64_t)n + 1) * sizeof(struct fdt_reserve_entry);
-	if (rsv_end > st || st > str)
-		return KRELOC_E_FDT;
-	if (fdt_version(fdt) >= 17 && st + fdt_size_dt_struct(fdt) > str)
-		return KRELOC_E_FDT;
-	return 0;
-}
-
-/* Header, size and (when @full) structure and layout of a blob in @len bytes. */
-static int check_len(const void *fdt, size_t len, bool full)
-{
-	if (!fdt)
-		return KRELOC_E_INVAL;
-	if (len < sizeof(struct fdt_header) || fdt_check_header(fdt) != 0)
-		return KRELOC_E_FDT;
-	if (fdt_totalsize(fdt) > KRELOC_FDT_MAX_SIZE)
-		return KRELOC_E_FDT_TOO_LARGE;
-	if (fdt_totalsize(fdt) > len || (full && fdt_check_full(fdt, len) != 0))
-		return KRELOC_E_FDT;
-	return full ? check_layout(fdt) : 0;
-}
-
-int kreloc_fdt_check(const void *fdt, size_t len)
-{
-	return check_len(fdt, len, true);
-}
-
-/* The readers' check: header and size of a blob that owns its totalsize. */
-static int check_blob(const void *fdt)
-{
-	if (!fdt)
-		return KRELOC_E_INVAL;
-	if (fdt_check_header(fdt) != 0)
-		return KRELOC_E_FDT;
-	return check_len(fdt, fdt_totalsize(fdt), false);
 }
 
 /* Read a 1- or 2-cell big-endian number. */
@@ -271,7 +217,7 @@ int kreloc_fdt_read_memmap(const void *fdt, struct kreloc_memmap *map)
 
 	if (!map)
 		return KRELOC_E_INVAL;
-	err = check_blob(fdt);
+	err = kreloc_fdt_check_blob(fdt);
 	if (err)
 		return err;
 	kreloc_memmap_init(map);
@@ -303,7 +249,7 @@ int kreloc_fdt_chosen_initrd(const void *fdt, uint64_t *start, uint64_t *end)
 
 	if (!start || !end)
 		return KRELOC_E_INVAL;
-	err = check_blob(fdt);
+	err = kreloc_fdt_check_blob(fdt);
 	if (err)
 		return err;
 	*start = 0;
@@ -438,7 +384,7 @@ int kreloc_fdt_stdout_uart(const void *fdt, uint64_t *base)
 
 	if (!base)
 		return KRELOC_E_INVAL;
-	err = check_blob(fdt);
+	err = kreloc_fdt_check_blob(fdt);
 	if (err)
 		return err;
 
@@ -475,7 +421,7 @@ int kreloc_fdt_psci_method(const void *fdt)
 	static const char prefix[] = "arm,psci";
 	int node, depth = 0, len, err;
 
-	err = check_blob(fdt);
+	err = kreloc_fdt_check_blob(fdt);
 	if (err)
 		return err;
 	/* depth drops below 0 after the root's last descendant: stop there */
@@ -514,7 +460,7 @@ int kreloc_fdt_seed(const void *fdt, uint8_t *buf, size_t cap, size_t *len)
 
 	if (!len || (!buf && cap))
 		return KRELOC_E_INVAL;
-	err = check_blob(fdt);
+	err = kreloc_fdt_check_blob(fdt);
 	if (err)
 		return err;
 	*len = 0;
@@ -568,10 +514,10 @@ int kreloc_fdt_prepare(const void *in, void *out, size_t outsz)
 
 	if (!out)
 		return KRELOC_E_INVAL;
-	err = check_blob(in);
+	err = kreloc_fdt_check_blob(in);
 	if (err)
 		return err;
-	err = check_layout(in);
+	err = kreloc_fdt_check_layout(in);
 	if (err)
 		return err;
 	used = kreloc_fdt_used_size(in);
@@ -651,7 +597,7 @@ int kreloc_fdt_set_chosen(void *fdt, const struct kreloc_chosen *c)
 	err = check_chosen(c);
 	if (err)
 		return err;
-	err = check_blob(fdt);
+	err = kreloc_fdt_check_blob(fdt);
 	if (err)
 		return err;
 
@@ -678,10 +624,16 @@ int kreloc_fdt_set_chosen(void *fdt, const struct kreloc_chosen *c)
 	if (chosen < 0)
 		return fdt_err(chosen);
 
-	/* Remove first: frees the space the new values need. */
+	/*
+	 * Remove first: frees the space the new values need.  Every copy: a
+	 * tree may repeat a property name (libfdt's full check allows it), and
+	 * a second kaslr-seed left behind would hand a seed on twice.
+	 */
 	for (size_t i = 0; i < KRELOC_ARRAY_SIZE(chosen_props); i++) {
-		err = fdt_delprop(fdt, chosen, chosen_props[i]);
-		if (err && err != -FDT_ERR_NOTFOUND)
+		do
+			err = fdt_delprop(fdt, chosen, chosen_props[i]);
+		while (!err);
+		if (err != -FDT_ERR_NOTFOUND)
 			return fdt_err(err);
 	}
 

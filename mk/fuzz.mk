@@ -40,12 +40,13 @@ $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_OBJS) | $(SETUP
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -MMD -MP $< $(FUZZ_OBJS) $(HOST_LDLIBS) -o $@
 
 # Each target: FUZZ_TIME seconds from the committed seeds plus what earlier
-# runs found; stop at the first crash (its input is in artifacts/).
+# runs found; stop at the first crash or hang (an input running over 10 s;
+# it is saved in artifacts/ like a crash).
 fuzz: $(FUZZ_BINS)
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		mkdir -p $(FUZZ_DIR)/corpus/$$t $(FUZZ_DIR)/artifacts/$$t tests/fuzz/corpus/$$t; \
 		echo "fuzz: $$t for $(FUZZ_TIME)s"; \
-		$(FUZZ_DIR)/fuzz_$$t -max_total_time=$(FUZZ_TIME) -print_final_stats=1 \
+		$(FUZZ_DIR)/fuzz_$$t -max_total_time=$(FUZZ_TIME) -timeout=10 -print_final_stats=1 \
 			-artifact_prefix=$(FUZZ_DIR)/artifacts/$$t/ \
 			$(FUZZ_DIR)/corpus/$$t tests/fuzz/corpus/$$t \
 			2>$(FUZZ_DIR)/fuzz_$$t.log || { tail -n 40 $(FUZZ_DIR)/fuzz_$$t.log; \

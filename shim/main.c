@@ -191,8 +191,17 @@ static void parse_bundle(void)
 
 	check(kreloc_bundle_parse((const void *)(uintptr_t)st.bundle_range.base,
 				  st.bundle_range.size, &st.bundle), "bundle");
-	if (b->dtb.data)
+	if (b->dtb.data) {
+		/*
+		 * A replacement tree is handed on as the next kernel's: it must
+		 * describe memory.  RAM for this hand-off still comes from the
+		 * tree the machine gave us.
+		 */
+		static struct kreloc_memmap next;
+
 		check(kreloc_fdt_check(b->dtb.data, b->dtb.len), "bundle device tree");
+		check(kreloc_fdt_read_memmap(b->dtb.data, &next), "bundle device tree");
+	}
 	for (unsigned int i = 0; i < b->nr_preserve; i++) {
 		check(kreloc_memmap_add_reserved(&st.map, b->preserve[i].base, b->preserve[i].size),
 		      "preserved region");

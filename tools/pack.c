@@ -9,6 +9,7 @@
 
 #include <kreloc/bundle.h>
 #include <kreloc/error.h>
+#include <kreloc/fdt.h>
 #include <kreloc/image.h>
 #include <kreloc/place.h>
 #include <kreloc/sha256.h>
@@ -92,8 +93,10 @@ static int check_inputs(const struct kreloc_pack_input *in, const char **culprit
 			return KRELOC_E_INVAL;
 		if (in->dtb.len > KRELOC_FDT_MAX_SIZE)
 			return KRELOC_E_FDT_TOO_LARGE;
-		if (fdt_check_full(in->dtb.data, in->dtb.len) != 0)
-			return KRELOC_E_FDT;
+		/* what the shim will check (fdt_check_full() alone can crash) */
+		err = kreloc_fdt_check(in->dtb.data, in->dtb.len);
+		if (err)
+			return err;
 	}
 
 	*culprit = "cmdline";

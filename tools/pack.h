@@ -31,7 +31,7 @@ struct kreloc_pack_blob {
  * struct kreloc_pack_input - what goes into a bundle.
  * @image:   required; must pass kreloc_image_parse()
  * @initrd:  optional, non-empty when given
- * @dtb:     optional; must pass fdt_check_full() and be <= 2 MiB
+ * @dtb:     optional; must pass kreloc_fdt_check() and be <= 2 MiB
  * @cmdline: optional; may be empty (clears bootargs); no NUL, <= 2047 bytes
  * @nested:  optional; must itself pass kreloc_bundle_parse() and _verify()
  * @options: KRELOC_OPT_* bits

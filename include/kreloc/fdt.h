@@ -7,10 +7,12 @@
  *
  * Built on libfdt (<libfdt.h>).  Validate an untrusted blob once with
  * kreloc_fdt_check(): header, size (at most KRELOC_FDT_MAX_SIZE, and no more
- * than the buffer holds) and the whole structure block (fdt_check_full).
- * The readers below then check only the header and size, like libfdt's own
- * accessors, and report any corruption libfdt meets while reading as
- * KRELOC_E_FDT; the caller must own fdt_totalsize bytes at @fdt.
+ * than the buffer holds), version 17 and the whole structure block
+ * (fdt_check_full, and the block layout).  The readers below check the
+ * header, size, version and the framing of the structure block (one
+ * bounded walk, so that no libfdt walk runs away on a bad length) and
+ * report any corruption libfdt meets while reading as KRELOC_E_FDT; the
+ * caller must own fdt_totalsize bytes at @fdt.
  *
  * Nothing here allocates; trees are caller-owned buffers, 8-byte aligned.
  */
@@ -38,11 +40,11 @@
  * @fdt: the blob (8-byte aligned)
  * @len: bytes available at @fdt
  *
- * Return: 0; KRELOC_E_INVAL (@fdt NULL); KRELOC_E_FDT (bad magic or version,
- * inconsistent header, corrupt structure block or one without a root node,
- * blocks overlapping or out of the usual order - memory reservation map,
- * structure, strings - or totalsize > @len, that is a truncated blob);
- * KRELOC_E_FDT_TOO_LARGE (totalsize > KRELOC_FDT_MAX_SIZE).
+ * Return: 0; KRELOC_E_INVAL (@fdt NULL); KRELOC_E_FDT (bad magic, version
+ * below 17, inconsistent header, corrupt structure block or one without a
+ * root node, blocks overlapping or out of the usual order - memory
+ * reservation map, structure, strings - or totalsize > @len, that is a
+ * truncated blob); KRELOC_E_FDT_TOO_LARGE (totalsize > KRELOC_FDT_MAX_SIZE).
  */
 int kreloc_fdt_check(const void *fdt, size_t len);
 
@@ -152,8 +154,8 @@ int kreloc_fdt_seed(const void *fdt, uint8_t *buf, size_t cap, size_t *len);
  * what the edits need, not more.  The copy is not packed; the caller may
  * fdt_pack() it once all edits are done.
  *
- * Return: 0; KRELOC_E_INVAL (NULL pointer); KRELOC_E_FDT (also blocks that
- * kreloc_fdt_check() refuses as overlapping or out of order),
+ * Return: 0; KRELOC_E_INVAL (NULL pointer); KRELOC_E_FDT (also a version or
+ * block layout kreloc_fdt_check() refuses),
  * KRELOC_E_FDT_TOO_LARGE (the incoming blob); KRELOC_E_FDT_NO_SPACE when
  * min(@outsz, KRELOC_FDT_MAX_SIZE) < kreloc_fdt_used_size(@in) +
  * KRELOC_FDT_HEADROOM.

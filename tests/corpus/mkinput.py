@@ -11,7 +11,8 @@ Exit status 0, or 1 with one line on stderr saying what failed.
 
 Recipe, applied in this order:
  1. a fake arm64 Image (`image:` size, image_size, text_offset, flags; it must
-    pass `kreloc pack`) and optional initrd (`initrd: BYTES`);
+    pass `kreloc pack`), an optional initrd (`initrd: BYTES`) and command
+    line (`cmdline: EXPR`, a Python string expression);
  2. a device tree when `dtb:` names one (a file under tests/fdt/, or `machine`
     for the one matching --el), edited as text (`dts-memreserve:`, `dts-add:`
     inserted into the root node, `dts-replace: OLD => NEW`), compiled with
@@ -22,8 +23,8 @@ Recipe, applied in this order:
     bytes are then replaced by the edited tree (pack refuses the bad trees a
     corpus case is made of);
  4. `patch:` lines on the packed bundle (header.F, entry.TYPE[.N].F,
-    image.F, byte, add-entry, truncate), EXPR being Python arithmetic over
-    the names below;
+    image.F, byte, add-entry, truncate, append), EXPR being Python
+    arithmetic over the names below;
  5. every data entry's SHA-256 recomputed (unless `rehash: no`), so that a
     case fails on the fault it plants, not on a stale digest.
 EXPR names: file_size, total_size, nr_entries, <type>_offset, <type>_length,
@@ -215,6 +216,9 @@ class Bundle:
         if words[0] == "truncate":
             del self.b[evaluate(words[1], self.names()):]
             return
+        if words[0] == "append":
+            self.b += bytes(evaluate(words[1], self.names()))
+            return
         if words[0] == "byte":
             off, expr = (s.strip() for s in words[1].split("=", 1))
             n = self.names()
@@ -307,6 +311,9 @@ def build(case, outdir, cli):
         with open(os.path.join(outdir, "initrd"), "wb") as f:
             f.write(bytes((i * 13) & 0xFF for i in range(evaluate(isize, {}))))
         cmd += ["--initrd", os.path.join(outdir, "initrd")]
+    cl = one(items, "cmdline")
+    if cl is not None:
+        cmd += ["--cmdline", evaluate(cl, {})]
     for v in values(items, "pack"):
         cmd += shlex.split(v)
     bundle_dtb = dtb is not None and one(items, "bundle-dtb", "no") == "yes"

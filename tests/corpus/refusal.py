@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""refusal.py --out DIR [--bundle FILE] [--timeout S] [qemu-run options...]
+"""refusal.py --out DIR [--bundle FILE] [--timeout S] [--allow-free-ram] [qemu-run options...]
 
 Boot the shim under QEMU on a bad input and record what it wrote to RAM.
 
@@ -12,6 +12,12 @@ that differs must lie inside the shim's own image: [load address, load
 address + image_size), the load address from the shim's first `kreloc:`
 console line and image_size from build/shim.Image's header.
 
+With --allow-free-ram (a refusal that comes after staging, such as a digest
+mismatch found while the payload is copied) bytes outside the image may
+change too, but only in free RAM, where the shim's allocator takes its
+pages: never in the bundle, the incoming device tree or a /memreserve/
+range of it; "protected_bytes" counts changes there.
+
 Prints one JSON object on stdout: last console line, whether the guest
 powered off, the shim's range, bytes changed inside and outside it and the
 first few outside runs, and sanity checks on the first dump (the shim image
@@ -21,10 +27,13 @@ Exit status 0 when the run could be made and measured, 1 otherwise.
 import json
 import os
 import re
+import select
+import shutil
 import socket
 import struct
 import subprocess
 import sys
+import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -34,8 +43,11 @@ CHUNK = 1 << 16
 
 
 class QMP:
+    """Just enough QMP: commands and events over a unix socket, no timeouts lost."""
+
     def __init__(self, path, deadline):
         self.events = []
+        self.buf = b""
         while True:
             try:
                 self.s = socket.socket(socket.AF_UNIX)
@@ -46,22 +58,29 @@ class QMP:
                 if time.time() > deadline:
                     raise RuntimeError("no QMP socket")
                 time.sleep(0.02)
-        self.f = self.s.makefile("rw")
-        self.read()                                     # greeting
+        self.read(time.time() + 10)                     # greeting
         self.cmd("qmp_capabilities")
 
-    def read(self, timeout=None):
-        self.s.settimeout(timeout)
-        line = self.f.readline()
-        if not line:
-            raise RuntimeError("QMP connection closed")
+    def read(self, until):
+        """The next message, or None at @until."""
+        while b"\n" not in self.buf:
+            left = until - time.time()
+            if left <= 0 or not select.select([self.s], [], [], left)[0]:
+                return None
+            chunk = self.s.recv(65536)
+            if not chunk:
+                raise RuntimeError("QMP connection closed")
+            self.buf += chunk
+        line, self.buf = self.buf.split(b"\n", 1)
         return json.loads(line)
 
     def cmd(self, name, **args):
-        self.f.write(json.dumps({"execute": name, "arguments": args}) + "\n")
-        self.f.flush()
+        self.s.sendall((json.dumps({"execute": name, "arguments": args}) + "\n").encode())
+        until = time.time() + 60
         while True:
-            m = self.read(30)
+            m = self.read(until)
+            if m is None:
+                raise RuntimeError("QMP %s: no answer" % name)
             if "event" in m:
                 self.events.append(m["event"])
                 continue
@@ -71,12 +90,8 @@ class QMP:
 
     def wait_event(self, name, until):
         while name not in self.events:
-            left = until - time.time()
-            if left <= 0:
-                return False
-            try:
-                m = self.read(left)
-            except socket.timeout:
+            m = self.read(until)
+            if m is None:
                 return False
             if "event" in m:
                 self.events.append(m["event"])
@@ -106,6 +121,7 @@ def diff_runs(a, b):
 def main(argv):
     out = bundle = None
     timeout = 20
+    allow_free = False
     qargs = []
     args = argv[1:]
     while args:
@@ -116,16 +132,40 @@ def main(argv):
             bundle = args.pop(0)
         elif a == "--timeout":
             timeout = int(args.pop(0))
+        elif a == "--allow-free-ram":
+            allow_free = True
         else:
             qargs.append(a)
     if not out:
         sys.stderr.write(__doc__)
         return 2
     os.makedirs(out, exist_ok=True)
-    sock = os.path.join(out, "qmp.sock")
+    # a short path: unix socket names are limited to 108 bytes
+    sockdir = tempfile.mkdtemp(prefix="kreloc-qmp-")
+    sock = os.path.join(sockdir, "qmp")
+    try:
+        return run(out, bundle, timeout, allow_free, qargs, sock)
+    finally:
+        shutil.rmtree(sockdir, ignore_errors=True)
+
+
+def rsvmap(blob):
+    """The /memreserve/ entries of a device tree blob, as (base, size)."""
+    off = struct.unpack_from(">I", blob, 16)[0]
+    out = []
+    while off + 16 <= len(blob):
+        base, size = struct.unpack_from(">QQ", blob, off)
+        if size == 0:
+            break
+        out.append((base, size))
+        off += 16
+    return out
+
+
+def run(out, bundle, timeout, allow_free, qargs, sock):
     log = os.path.join(out, "console.log")
     before, after = os.path.join(out, "before.ram"), os.path.join(out, "after.ram")
-    for p in (sock, before, after):
+    for p in (before, after):
         if os.path.exists(p):
             os.unlink(p)
     extra = ["-S", "-no-shutdown", "-qmp", "unix:%s,server=on,wait=off" % sock]
@@ -164,8 +204,8 @@ def main(argv):
     res["last_line"] = lines[-1] if lines else ""
     res["booted_linux"] = any("Booting Linux" in l or l.startswith("kreloc-shim-report:")
                               for l in lines)
-    m = next((re.search(r"^kreloc: shim .* image (0x[0-9a-f]+)", l) for l in lines
-              if l.startswith("kreloc: shim ")), None)
+    m = next((re.search(r"^kreloc: shim .* image (0x[0-9a-f]+), device tree (0x[0-9a-f]+)", l)
+              for l in lines if l.startswith("kreloc: shim ")), None)
     with open(SHIM, "rb") as f:
         shim = f.read()
     image_size = struct.unpack_from("<Q", shim, 16)[0]
@@ -190,6 +230,22 @@ def main(argv):
                 outside.append([max(s, hi), e])
         res["outside_bytes"] = sum(e - s for s, e in outside)
         res["outside_runs"] = [[hex(RAM_BASE + s), hex(RAM_BASE + e)] for s, e in outside[:8]]
+        if allow_free:
+            # what must never change: the bundle, the incoming tree, its /memreserve/s
+            prot = []
+            dt = int(m.group(2), 16) - RAM_BASE
+            if 0 <= dt and a[dt:dt + 4] == b"\xd0\x0d\xfe\xed":
+                size = struct.unpack_from(">I", a, dt + 4)[0]
+                prot.append((dt, dt + size))
+                prot += [(b0 - RAM_BASE, b0 - RAM_BASE + sz) for b0, sz in rsvmap(a[dt:dt + size])]
+            if bundle:
+                with open(bundle, "rb") as f:
+                    data = f.read()
+                at = a.find(data[:4096])
+                if at >= 0:
+                    prot.append((at, at + len(data)))
+            res["protected_bytes"] = sum(max(0, min(e, pe) - max(s, ps))
+                                         for s, e in outside for ps, pe in prot)
     else:
         res["shim"] = None
         res["outside_bytes"] = res["changed_bytes"]

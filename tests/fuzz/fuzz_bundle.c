@@ -15,6 +15,7 @@
 #include <libfdt.h>
 
 #include <kreloc/bundle.h>
+#include <kreloc/fdt.h>
 #include <kreloc/image.h>
 #include <kreloc/place.h>
 #include <kreloc/sha256.h>
@@ -54,7 +55,8 @@ static int model_parse(const uint8_t *p, uint64_t len, struct mblob blobs[7], un
 		return KRELOC_E_BUNDLE_VERSION;
 	opt = kreloc_le64(p + 32);
 	if (kreloc_le32(p + 12) != HDR || kreloc_le32(p + 28) != ENT || !zero(p + 40, 24) ||
-	    (opt & ~0x7ffULL) || (opt & 0xf) > 2 || ((opt >> 4) & 0xf) > 3)
+	    (opt & ~KRELOC_OPT_KNOWN) || (opt & 0xf) > KRELOC_MODE_CLASSIC ||
+	    ((opt >> 4) & 0xf) > KRELOC_GRANULE_64K)
 		return KRELOC_E_BUNDLE_HEADER;
 	nr = kreloc_le32(p + 24);
 	if (nr == 0 || nr > 16)
@@ -104,6 +106,8 @@ static int model_parse(const uint8_t *p, uint64_t len, struct mblob blobs[7], un
 				return KRELOC_E_BUNDLE_OVERLAP;
 	if (!blobs[1].present)
 		return KRELOC_E_BUNDLE_MISSING;
+	if (blobs[2].present && blobs[5].present)	/* a nested bundle is the initrd */
+		return KRELOC_E_BUNDLE_ENTRY;
 	if (blobs[3].present) {
 		if (blobs[3].len > 2047 || memchr(p + blobs[3].off, 0, blobs[3].len))
 			return KRELOC_E_BUNDLE_CMDLINE;
@@ -141,7 +145,7 @@ static bool pack_refuses(const struct kreloc_bundle *b)
 	if (kreloc_image_parse(b->image.data, b->image.len, &info))
 		return true;
 	if (b->dtb.sha256 && (b->dtb.len > KRELOC_FDT_MAX_SIZE ||
-			      fdt_check_full(b->dtb.data, b->dtb.len) != 0))
+			      kreloc_fdt_check(b->dtb.data, b->dtb.len) != 0))
 		return true;
 	if (b->nested.sha256 && (kreloc_bundle_parse(b->nested.data, b->nested.len, &nb) ||
 				 kreloc_bundle_verify(&nb)))

@@ -363,15 +363,71 @@ static void edit(struct fz *f, const uint8_t *blob, const struct facts *was)
 	free(out);
 }
 
-/* Reservation map (to its zero entry), structure, strings: in order, disjoint. */
+/*
+ * The structure block's framing, the model: a root at offset 0, every tag
+ * known, names and values inside the block, name offsets inside the strings
+ * block, balanced nodes, then only NOPs up to FDT_END.
+ */
+static bool framed(const uint8_t *b)
+{
+	const uint8_t *s = b + fdt_off_dt_struct(b);
+	size_t n = fdt_size_dt_struct(b), p = 0;
+	long depth = 0;
+	int roots = 0;
+
+	if (fdt_off_dt_struct(b) + (uint64_t)n > fdt_totalsize(b))
+		return false;
+	while (p + 4 <= n) {
+		uint32_t tag = fdt32_ld((const fdt32_t *)(s + p));
+		const uint8_t *nul;
+
+		if (p == 0 && tag != FDT_BEGIN_NODE)
+			return false;
+		p += 4;
+		if (tag == FDT_END)
+			return roots == 1 && depth == 0;
+		if (tag == FDT_NOP)
+			continue;
+		if (tag == FDT_END_NODE) {
+			if (--depth < 0)
+				return false;
+			continue;
+		}
+		if (tag == FDT_BEGIN_NODE) {
+			if (depth++ == 0 && roots++)
+				return false;
+			nul = memchr(s + p, 0, n - p);
+			if (!nul)
+				return false;
+			p = (size_t)(nul - s + 1 + 3) / 4 * 4;
+		} else if (tag == FDT_PROP) {
+			uint32_t len, name;
+
+			if (depth == 0 || n - p < 8)
+				return false;
+			len = fdt32_ld((const fdt32_t *)(s + p));
+			name = fdt32_ld((const fdt32_t *)(s + p + 4));
+			if ((uint64_t)p + 8 + len > n || name >= fdt_size_dt_strings(b))
+				return false;
+			p = (p + 8 + len + 3) / 4 * 4;
+		} else {
+			return false;
+		}
+		if (p > n)
+			return false;
+	}
+	return false;
+}
+
+/* Version 17; reservation map (to its zero entry), structure, strings: in order, disjoint. */
 static bool blocks_in_order(const uint8_t *b)
 {
 	uint64_t rsv = fdt_off_mem_rsvmap(b), st = fdt_off_dt_struct(b);
 	uint64_t str = fdt_off_dt_strings(b);
 	uint64_t e = rsv;
 
-	if (fdt32_ld((const fdt32_t *)(b + st)) != FDT_BEGIN_NODE)
-		return false;		/* no root node */
+	if (fdt_version(b) < 17 || fdt32_ld((const fdt32_t *)(b + st)) != FDT_BEGIN_NODE)
+		return false;		/* no structure size, or no root node */
 	for (;;) {
 		if (e + 16 > fdt_totalsize(b))
 			return false;
@@ -379,7 +435,7 @@ static bool blocks_in_order(const uint8_t *b)
 		if (fdt64_ld((const fdt64_t *)(b + e - 8)) == 0)
 			break;
 	}
-	return e <= st && st <= str && (fdt_version(b) < 17 || st + fdt_size_dt_struct(b) <= str);
+	return e <= st && st + fdt_size_dt_struct(b) <= str;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -400,7 +456,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		want = KRELOC_E_FDT;
 	else if (fdt_totalsize(blob) > KRELOC_FDT_MAX_SIZE)
 		want = KRELOC_E_FDT_TOO_LARGE;
-	else if (fdt_totalsize(blob) > size || fdt_check_full(blob, size) != 0)
+	else if (fdt_totalsize(blob) > size || fdt_version(blob) < 17 || !framed(blob) ||
+		 fdt_check_full(blob, size) != 0)	/* libfdt 1.6.1 hangs or crashes on some */
 		want = KRELOC_E_FDT;
 	else
 		want = blocks_in_order(blob) ? 0 : KRELOC_E_FDT;

@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: MIT
+/*
+ * fdt_check.c - validating a device tree blob before anything reads it.
+ *
+ * libfdt (1.6.1, the version kreloc builds with) trusts a blob more than an
+ * untrusted one deserves: a property length of 0xfffffff4 makes
+ * fdt_next_tag() return the offset it started from, so every walk of that
+ * tree, fdt_check_full() included, never ends; fdt_check_full() dereferences
+ * the NULL name fdt_get_name() gives for some version 15 roots.  So before
+ * libfdt walks a tree, kreloc walks its structure block once itself, with
+ * every length bounded, and accepts only version 17 blobs.
+ */
+#include <libfdt.h>
+
+#include <kreloc/error.h>
+#include <kreloc/fdt.h>
+
+#include "fdt_priv.h"
+
+static uint32_t be32_at(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/*
+ * The framing of the structure block: the root node at offset 0; known
+ * tags only; node names
+ * NUL-terminated inside the block; property values inside the block and
+ * their name offsets inside the strings block; properties inside a node;
+ * nodes balanced; one root, then FDT_END.  Each step moves forward by at
+ * least four bytes, so the walk ends; once it has passed, so do libfdt's.
+ */
+static int check_struct(const void *fdt)
+{
+	const uint8_t *s = (const uint8_t *)fdt + fdt_off_dt_struct(fdt);
+	uint64_t size = fdt_size_dt_struct(fdt), off = 0, depth = 0;
+	uint32_t strings = fdt_size_dt_strings(fdt);
+	bool root_done = false;
+
+	if ((uint64_t)fdt_off_dt_struct(fdt) + size > fdt_totalsize(fdt))
+		return KRELOC_E_FDT;
+	/* the root first: libfdt looks it up at offset 0 */
+	if (size < 4 || be32_at(s) != FDT_BEGIN_NODE)
+		return KRELOC_E_FDT;
+	while (size - off >= 4) {
+		uint32_t tag = be32_at(s + off);
+
+		off += 4;
+		switch (tag) {
+		case FDT_BEGIN_NODE:
+			if (root_done)
+				return KRELOC_E_FDT;	/* a second root */
+			while (off < size && s[off])
+				off++;
+			if (off == size)
+				return KRELOC_E_FDT;	/* name runs off the block */
+			off = KRELOC_ALIGN_UP(off + 1, 4);
+			depth++;
+			break;
+		case FDT_PROP:
+			if (size - off < 8 || !depth)
+				return KRELOC_E_FDT;
+			if (be32_at(s + off) > size - off - 8 || be32_at(s + off + 4) >= strings)
+				return KRELOC_E_FDT;
+			off = KRELOC_ALIGN_UP(off + 8 + be32_at(s + off), 4);
+			break;
+		case FDT_END_NODE:
+			if (!depth)
+				return KRELOC_E_FDT;
+			if (--depth == 0)
+				root_done = true;
+			break;
+		case FDT_NOP:
+			break;
+		case FDT_END:
+			return root_done ? 0 : KRELOC_E_FDT;
+		default:
+			return KRELOC_E_FDT;
+		}
+		if (off > size)
+			return KRELOC_E_FDT;
+	}
+	return KRELOC_E_FDT;			/* no FDT_END */
+}
+
+/*
+ * What kreloc edits: blocks in the usual order without overlap: memory
+ * reservation map, structure, strings.  libfdt checks only that each block
+ * starts inside the blob; the map has no size field and runs to its zero
+ * entry, so a map that runs on into the structure block reads as
+ * reservations there, and fdt_open_into() must rebuild a blob whose blocks
+ * overlap or are out of order in extra room that kreloc_fdt_prepare() does
+ * not promise.
+ */
+int kreloc_fdt_check_layout(const void *fdt)
+{
+	int n = fdt_num_mem_rsv(fdt);
+	uint64_t rsv_end, st = fdt_off_dt_struct(fdt), str = fdt_off_dt_strings(fdt);
+
+	if (n < 0)
+		return KRELOC_E_FDT;
+	rsv_end = fdt_off_mem_rsvmap(fdt) + ((uint64_t)n + 1) * sizeof(struct fdt_reserve_entry);
+	if (rsv_end > st || st + fdt_size_dt_struct(fdt) > str)
+		return KRELOC_E_FDT;
+	return 0;
+}
+
+/* Header, size, version and framing, and (when @full) all of it, of a blob in @len bytes. */
+static int check_len(const void *fdt, size_t len, bool full)
+{
+	int err;
+
+	if (!fdt)
+		return KRELOC_E_INVAL;
+	if (len < sizeof(struct fdt_header) || fdt_check_header(fdt) != 0)
+		return KRELOC_E_FDT;
+	if (fdt_totalsize(fdt) > KRELOC_FDT_MAX_SIZE)
+		return KRELOC_E_FDT_TOO_LARGE;
+	/*
+	 * Version 17 only: older blobs have no structure size, and libfdt
+	 * bounds neither their string offsets (fdt_open_into() can turn a
+	 * valid version 16 blob into an invalid version 17 one) nor, for
+	 * version 15, the names fdt_check_full() dereferences.
+	 */
+	if (fdt_totalsize(fdt) > len || fdt_version(fdt) < 17)
+		return KRELOC_E_FDT;
+	err = check_struct(fdt);
+	if (err || !full)
+		return err;
+	if (fdt_check_full(fdt, len) != 0)
+		return KRELOC_E_FDT;
+	return kreloc_fdt_check_layout(fdt);
+}
+
+int kreloc_fdt_check(const void *fdt, size_t len)
+{
+	return check_len(fdt, len, true);
+}
+
+int kreloc_fdt_check_blob(const void *fdt)
+{
+	if (!fdt)
+		return KRELOC_E_INVAL;
+	if (fdt_check_header(fdt) != 0)
+		return KRELOC_E_FDT;
+	return check_len(fdt, fdt_totalsize(fdt), false);
+}
