@@ -414,18 +414,11 @@ int kreloc_cmd_map(int argc, char **argv)
 	char *buf = NULL;
 	size_t len = 0;
 	int rc = planner_parse(argc, argv, "map", PLANNER_OPT_SVG, kreloc_usage_map, &pl.o);
-	int err;
 
 	if (rc >= 0)
 		return rc;
-	err = planner_load(&pl);
-	if (!err)
-		err = planner_plan(&pl);
-	if (err) {
-		planner_report_error(&pl, err, pl.run.step);
-		planner_free(&pl);
+	if (planner_load_and_plan(&pl))
 		return KRELOC_EXIT_REFUSED;
-	}
 	m = calloc(1, sizeof(*m));
 	rc = KRELOC_EXIT_REFUSED;
 	if (m) {

@@ -202,22 +202,11 @@ int kreloc_cmd_plan(int argc, char **argv)
 {
 	struct planner pl = { 0 };
 	int rc = planner_parse(argc, argv, "plan", 0, kreloc_usage_plan, &pl.o);
-	int err;
 
 	if (rc >= 0)
 		return rc;
-	err = planner_load(&pl);
-	if (err) {
-		planner_report_error(&pl, err, pl.run.step);
-		planner_free(&pl);
+	if (planner_load_and_plan(&pl))
 		return KRELOC_EXIT_REFUSED;
-	}
-	err = planner_plan(&pl);
-	if (err) {
-		planner_report_error(&pl, err, pl.run.step);
-		planner_free(&pl);
-		return KRELOC_EXIT_REFUSED;
-	}
 	if (pl.o.json)
 		print_json(&pl);
 	else

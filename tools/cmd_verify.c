@@ -431,18 +431,11 @@ int kreloc_cmd_verify(int argc, char **argv)
 	struct verdict *v;
 	unsigned int proved = 0, failed = 0;
 	int rc = planner_parse(argc, argv, "verify", PLANNER_OPT_INJECT, kreloc_usage_verify, &pl.o);
-	int err;
 
 	if (rc >= 0)
 		return rc;
-	err = planner_load(&pl);
-	if (!err)
-		err = planner_plan(&pl);
-	if (err) {
-		planner_report_error(&pl, err, pl.run.step);
-		planner_free(&pl);
+	if (planner_load_and_plan(&pl))
 		return KRELOC_EXIT_REFUSED;
-	}
 	if (inject(&pl)) {
 		cli_err("verify", "--inject: nothing to inject into in this plan (table needs mmu mode)");
 		planner_free(&pl);

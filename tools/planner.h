@@ -161,6 +161,13 @@ int planner_load(struct planner *pl);
  */
 int planner_plan(struct planner *pl);
 
+/**
+ * planner_load_and_plan() - planner_load() then planner_plan(); on a
+ * refusal report it (planner_report_error()) and free everything.
+ * Return: 0 to go on, or KRELOC_EXIT_REFUSED (@pl already freed).
+ */
+int planner_load_and_plan(struct planner *pl);
+
 /** planner_free() - release everything (also after a failed load). */
 void planner_free(struct planner *pl);
 

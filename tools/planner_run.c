@@ -11,6 +11,7 @@
 #include <kreloc/fdt.h>
 #include <kreloc/sha256.h>
 
+#include "cli.h"
 #include "planner.h"
 
 /* Safety bound on list entries walked when classifying (a list that long is refused anyway). */
@@ -293,4 +294,17 @@ int planner_plan(struct planner *pl)
 			planner_run_free(&tmp);
 	}
 	return 0;
+}
+
+int planner_load_and_plan(struct planner *pl)
+{
+	int err = planner_load(pl);
+
+	if (!err)
+		err = planner_plan(pl);
+	if (!err)
+		return 0;
+	planner_report_error(pl, err, pl->run.step);
+	planner_free(pl);
+	return KRELOC_EXIT_REFUSED;
 }
