@@ -35,6 +35,21 @@ class GuestError(Exception):
     pass
 
 
+def _connect_unix(path, timeout, what):
+    """Connect to QEMU's unix socket @path, retrying until it listens."""
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    deadline = time.time() + timeout
+    while True:
+        try:
+            sock.connect(path)
+            return sock
+        except OSError:
+            if time.time() > deadline:
+                sock.close()
+                raise GuestError("cannot connect to %s at %s" % (what, path))
+            time.sleep(0.05)
+
+
 def _checksum(data):
     return "%02x" % (sum(data.encode()) & 0xff)
 
@@ -43,16 +58,7 @@ class Rsp:
     """Minimal GDB Remote Serial Protocol client (no-ack mode)."""
 
     def __init__(self, path, timeout=30):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        deadline = time.time() + timeout
-        while True:
-            try:
-                self.sock.connect(path)
-                break
-            except OSError:
-                if time.time() > deadline:
-                    raise GuestError("cannot connect to the gdb stub at %s" % path)
-                time.sleep(0.05)
+        self.sock = _connect_unix(path, timeout, "the gdb stub")
         self.buf = b""
         self.noack = False
         self.running = False
@@ -161,16 +167,7 @@ class Qmp:
     """QMP client: one command at a time, events skipped."""
 
     def __init__(self, path, timeout=30):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        deadline = time.time() + timeout
-        while True:
-            try:
-                self.sock.connect(path)
-                break
-            except OSError:
-                if time.time() > deadline:
-                    raise GuestError("cannot connect to QMP at %s" % path)
-                time.sleep(0.05)
+        self.sock = _connect_unix(path, timeout, "QMP")
         self.f = self.sock.makefile("rwb", buffering=0)
         self._read()                                    # greeting
         self.execute("qmp_capabilities")

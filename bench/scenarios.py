@@ -197,6 +197,12 @@ class Profile:
                 del self.stops.by_addr[addr]
 
 
+
+def _finish(g, res):
+    """After a run: record its wall time in @res, parse what the guest printed."""
+    res["wall_s"] = round(g.wall or (time.time() - g.start), 2)
+    return console_report.parse_console("\n".join(g.lines))
+
 def run_kreloc(ctx, size, mode, mem, name, profile=False):
     """Scenario 1 (mode mmu, with --measure-copy: also scenario 3) or 2
     (classic).  Returns the merged report plus debugger figures; with
@@ -276,8 +282,7 @@ def run_kreloc(ctx, size, mode, mem, name, profile=False):
     finally:
         g.close()
         os.unlink(out)              # up to 380 MiB, made again next time
-    res["wall_s"] = round(g.wall or (time.time() - g.start), 2)
-    parsed = console_report.parse_console("\n".join(g.lines))
+    parsed = _finish(g, res)
     rep = console_report.build_report(parsed, size["cmdline"], 1, True)
     res["report"] = rep
     if rep.get("result") != "ok" and "error" not in res:
@@ -402,8 +407,7 @@ def run_linux(ctx, size, mem, name, load_only=False):
         res["error"] = str(e)
     finally:
         g.close()
-    res["wall_s"] = round(g.wall or (time.time() - g.start), 2)
-    parsed = console_report.parse_console("\n".join(g.lines))
+    parsed = _finish(g, res)
     res["init_marker"] = parsed["init_marker"]
     res["init_cmdline"] = parsed["cmdline"]
     res["release"] = parsed["release"]
@@ -529,8 +533,7 @@ def run_uboot(ctx, size, mem, name):
         res["error"] = str(e)
     finally:
         g.close()
-    res["wall_s"] = round(g.wall or (time.time() - g.start), 2)
-    parsed = console_report.parse_console("\n".join(g.lines))
+    parsed = _finish(g, res)
     res["init_marker"] = parsed["init_marker"]
     res["init_cmdline"] = parsed["cmdline"]
     res["uboot_moves"] = moved
