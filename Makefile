@@ -28,11 +28,21 @@ HOST_LDLIBS := -lfdt
 # The shim runs with the MMU off until it has built its own tables, where
 # every data access is Device memory and must be naturally aligned: hence
 # -mstrict-align.  -mgeneral-regs-only keeps FP/SIMD state out of our code.
-TARGET_CFLAGS := $(COMMON_CFLAGS) -O2 -g -ffreestanding -nostdlib \
+# Hermetic: -nostdinc keeps every C library's headers out of reach (the
+# host's /usr/include, any aarch64 libc); only the compiler's own
+# freestanding headers (stdint.h, stddef.h, stdbool.h, stdarg.h), the
+# project's, and libfdt.h / fdt.h from the arm64 package are seen.
+# include/freestanding comes first so that its libfdt_env.h stands in for
+# the package's, which includes <stdlib.h> and <string.h>.  Expanded when
+# used, not when read: on a fresh machine the cross compiler arrives with
+# scripts/setup, after the Makefile was read.
+TARGET_CC_INCLUDE = $(shell $(TCC) -print-file-name=include 2>/dev/null)
+TARGET_INCLUDES = -nostdinc -Iinclude/freestanding -Iarch/arm64/include \
+	-isystem $(TARGET_CC_INCLUDE) -isystem $(CACHE)/arm64/usr/include
+TARGET_CFLAGS = $(COMMON_CFLAGS) -O2 -g -ffreestanding -nostdlib \
 	-mgeneral-regs-only -mstrict-align -fpie -fno-stack-protector \
-	-fno-common -ffunction-sections -fdata-sections \
-	-Iarch/arm64/include -isystem $(CACHE)/arm64/usr/include
-TARGET_ASFLAGS := -Iinclude -Iarch/arm64/include -g
+	-fno-common -ffunction-sections -fdata-sections $(TARGET_INCLUDES)
+TARGET_ASFLAGS := -nostdinc -Iinclude -Iarch/arm64/include -g
 
 TARGET_LIBFDT := $(CACHE)/arm64/usr/lib/aarch64-linux-gnu/libfdt.a
 SETUP_STAMP := $(CACHE)/setup.stamp
@@ -61,7 +71,7 @@ TARGET_LIB_OBJS	:= $(patsubst %.c,$(B)/arm64/%.o,$(LIB_SRCS)) \
 	$(patsubst %,$(B)/arm64/%.o,$(basename $(ARCH_SRCS)))
 SHIM_OBJS	:= $(patsubst %,$(B)/arm64/%.o,$(basename $(SHIM_SRCS)))
 
-.PHONY: all host target setup demo check unit clean
+.PHONY: all host target setup demo check unit clean print-target-flags
 all: host target
 host: $(HOST_LIB) $(CLI) $(UNIT_TESTS)
 target: $(SHIM_IMAGE) $(TARGET_LIB)
@@ -92,13 +102,15 @@ $(B)/host/tests/%: tests/unit/%.c $(HOST_TOOLS_LIB) $(HOST_LIB) | $(SETUP_STAMP)
 		$(HOST_LDLIBS) -lcmocka -o $@
 
 # ---- arm64 freestanding -----------------------------------------------------
+# -MD, not -MMD: the dependency files name system headers too, so
+# tests/e2e/hermetic.sh can prove which directories the build read.
 $(B)/arm64/%.o: %.c | $(SETUP_STAMP)
 	@mkdir -p $(dir $@)
-	$(TCC) $(TARGET_CFLAGS) -MMD -MP -c $< -o $@
+	$(TCC) $(TARGET_CFLAGS) -MD -MP -c $< -o $@
 
 $(B)/arm64/%.o: %.S | $(SETUP_STAMP)
 	@mkdir -p $(dir $@)
-	$(TCC) $(TARGET_ASFLAGS) -MMD -MP -c $< -o $@
+	$(TCC) $(TARGET_ASFLAGS) -MD -MP -c $< -o $@
 
 $(TARGET_LIB): $(TARGET_LIB_OBJS)
 	@rm -f $@
@@ -132,6 +144,10 @@ check: host target
 
 clean:
 	rm -rf $(B)
+
+# The arm64 compiler and its flags, for tests/e2e/hermetic.sh.
+print-target-flags:
+	@echo '$(TCC) $(TARGET_CFLAGS)'
 
 # Further targets (bench, fuzz, install, ...) live in one fragment each.
 include $(wildcard mk/*.mk)

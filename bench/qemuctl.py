@@ -203,7 +203,9 @@ class Guest:
         self.tmp = tempfile.mkdtemp(prefix="kreloc-bench-")
         self.gdb_path = os.path.join(self.tmp, "gdb.sock")
         self.qmp_path = os.path.join(self.tmp, "qmp.sock")
-        self.argv = list(argv) + ["-nographic", "-monitor", "none", "-serial", "stdio"]
+        # -nic none: no default virtio NIC (its boot ROM is another package).
+        self.argv = list(argv) + ["-nographic", "-monitor", "none", "-serial", "stdio",
+                                  "-nic", "none"]
         if qmp:
             self.argv += ["-qmp", "unix:%s,server=on,wait=off" % self.qmp_path]
         if gdb:

@@ -108,6 +108,6 @@ DEMO_DTB	:= $(B)/virt-1g.dtb
 .PHONY: demo-plan
 demo-plan: $(CLI)
 	@[ -s $(B)/demo.bundle ] || { echo "demo-plan: run make demo first ($(B)/demo.bundle)" >&2; exit 1; }
-	qemu-system-aarch64 -M virt -cpu max -m 1G -machine dumpdtb=$(DEMO_DTB) >/dev/null
+	qemu-system-aarch64 -M virt -cpu max -m 1G -nic none -machine dumpdtb=$(DEMO_DTB) >/dev/null
 	$(CLI) verify $(B)/demo.bundle --dtb $(DEMO_DTB)
 	$(CLI) map $(B)/demo.bundle --dtb $(DEMO_DTB) --svg docs/demo-plan.svg

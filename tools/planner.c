@@ -40,7 +40,7 @@ void planner_usage_common(FILE *f)
 	fprintf(f,
 		"Memory (one of):\n"
 		"  --dtb FILE          RAM and reservations from a device tree, e.g. from\n"
-		"                      qemu-system-aarch64 -M virt -m 1G -machine dumpdtb=FILE\n"
+		"                      qemu-system-aarch64 -M virt -m 1G -nic none -machine dumpdtb=FILE\n"
 		"  --ram BASE:SIZE[,BASE:SIZE...]  RAM banks (K/M/G/T suffixes allowed); a\n"
 		"                      minimal device tree describing them is handed on\n"
 		"Options:\n"
