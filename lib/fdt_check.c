@@ -145,3 +145,66 @@ int kreloc_fdt_check_blob(const void *fdt)
 		return KRELOC_E_FDT;
 	return check_len(fdt, fdt_totalsize(fdt), false);
 }
+
+/* Header fields, read byte by byte (any alignment, any memory type). */
+#define HDR_MAGIC		0
+#define HDR_TOTALSIZE		4
+#define HDR_OFF_STRUCT		8
+#define HDR_OFF_STRINGS		12
+#define HDR_OFF_RSVMAP		16
+#define HDR_VERSION		20
+#define HDR_SIZE_STRINGS	32
+#define HDR_SIZE_STRUCT		36
+#define HDR_SIZE_V17		40
+
+static uint32_t hdr(const void *fdt, unsigned int off)
+{
+	return be32_at((const uint8_t *)fdt + off);
+}
+
+int64_t kreloc_fdt_read_extent(const void *fdt)
+{
+	uint64_t total, end, str_end;
+
+	if (!fdt)
+		return KRELOC_E_INVAL;
+	if (hdr(fdt, HDR_MAGIC) != FDT_MAGIC || hdr(fdt, HDR_VERSION) < 17)
+		return KRELOC_E_FDT;
+	total = hdr(fdt, HDR_TOTALSIZE);
+	end = (uint64_t)hdr(fdt, HDR_OFF_STRUCT) + hdr(fdt, HDR_SIZE_STRUCT);
+	str_end = (uint64_t)hdr(fdt, HDR_OFF_STRINGS) + hdr(fdt, HDR_SIZE_STRINGS);
+	if (str_end > end)
+		end = str_end;
+	if (end < HDR_SIZE_V17 || end > total)
+		return KRELOC_E_FDT;
+	if (total <= KRELOC_FDT_MAX_SIZE)
+		return (int64_t)total;
+	return end <= KRELOC_FDT_MAX_SIZE ? (int64_t)end : KRELOC_E_FDT_TOO_LARGE;
+}
+
+int kreloc_fdt_copy_blocks(const void *fdt, void *buf, size_t bufsize)
+{
+	/* header, then an empty reservation map (one zero entry), 8-aligned */
+	const uint64_t st = KRELOC_ALIGN_UP(HDR_SIZE_V17 + sizeof(struct fdt_reserve_entry), 8);
+	uint32_t ssize, strsize;
+	uint8_t *out = buf;
+	int64_t extent = kreloc_fdt_read_extent(fdt);
+
+	if (extent < 0)
+		return (int)extent;
+	if (!buf)
+		return KRELOC_E_INVAL;
+	ssize = hdr(fdt, HDR_SIZE_STRUCT);
+	strsize = hdr(fdt, HDR_SIZE_STRINGS);
+	if (st + ssize + strsize > bufsize)
+		return KRELOC_E_FDT_TOO_LARGE;
+	memset(out, 0, st);
+	memcpy(out, fdt, HDR_SIZE_V17);
+	memcpy(out + st, (const uint8_t *)fdt + hdr(fdt, HDR_OFF_STRUCT), ssize);
+	memcpy(out + st + ssize, (const uint8_t *)fdt + hdr(fdt, HDR_OFF_STRINGS), strsize);
+	fdt_set_off_mem_rsvmap(out, HDR_SIZE_V17);
+	fdt_set_off_dt_struct(out, (uint32_t)st);
+	fdt_set_off_dt_strings(out, (uint32_t)(st + ssize));
+	fdt_set_totalsize(out, (uint32_t)(st + ssize + strsize));
+	return 0;
+}

@@ -27,29 +27,63 @@ _start:
 primary_entry:
 	msr	daifset, #0xf			// no interrupt may reach us: we install no handlers for them
 	mov	x19, x0				// incoming device tree
+	mov	x23, xzr			// HCR_EL2 as read back (EL2 only)
 	mrs	x20, CurrentEL
 	ubfx	x20, x20, #2, #2		// entry exception level (1 or 2)
+	/*
+	 * TCR2 exists (FEAT_TCR2): zero it, so that no permission indirection
+	 * (PIE) or overlay (POE) left on by the previous kernel (Linux 6.5+
+	 * turns PIE on) reinterprets our descriptors' AP and XN bits, and
+	 * PIR_ELx / POR_ELx are never consulted.  Translation is off here, so
+	 * the change affects nothing in flight; the isb below completes it.
+	 */
+	mrs	x0, ID_AA64MMFR3_EL1
+	ands	x0, x0, #0xf
+	b.eq	0f
+	cmp	x20, #2
+	b.eq	10f
+	msr	TCR2_EL1, xzr
+	b	0f
+10:	msr	TCR2_EL2, xzr
+0:
 	cmp	x20, #2
 	b.eq	1f
 
-	/* EL1: Debian's libfdt.a is compiled with SIMD, so FP must not trap. */
+	/*
+	 * EL1: SCTLR_EL1 written whole (MMU, caches, alignment checks off,
+	 * RES1 bits set), not modified: nothing the previous owner set (WXN,
+	 * EE, SA, ...) carries over.
+	 */
+	ldr	x0, =SCTLR_EL1_TAKEOVER
+	msr	sctlr_el1, x0
+	isb
+	/* Debian's libfdt.a is compiled with SIMD, so FP must not trap. */
 	mrs	x0, cpacr_el1
 	orr	x0, x0, #CPACR_FPEN
 	msr	cpacr_el1, x0
 	b	2f
 1:
 	/*
-	 * EL2: use the non-VHE register layout throughout (TCR_EL2, CPTR_EL2
-	 * and the descriptors differ with E2H set).  Changing E2H is safe here
-	 * because EL2 translation is off, so nothing is cached under it.
+	 * EL2: use the non-VHE register layout throughout (TCR_EL2, CPTR_EL2,
+	 * SCTLR_EL2 and the descriptors differ with E2H set).  Changing E2H is
+	 * safe here because EL2 translation is off, so nothing is cached under
+	 * it.  On a CPU without FEAT_E2H0 the bit is RES1 and the write is
+	 * ignored: read it back (x23) and let shim_main() refuse, since the
+	 * hand-off's EL2 registers would be read in the other layout.
 	 */
 	mrs	x0, hcr_el2
 	bic	x0, x0, #(1 << HCR_E2H_BIT)
 	msr	hcr_el2, x0
 	isb					// E2H must take effect before CPTR_EL2 is read in its layout
+	mrs	x23, hcr_el2
+	ldr	x0, =SCTLR_EL2_TAKEOVER		// whole, as at EL1
+	msr	sctlr_el2, x0
+	isb
 	mrs	x0, cptr_el2
 	bic	x0, x0, #CPTR_EL2_TFP
-	msr	cptr_el2, x0
+	tbz	x23, #HCR_E2H_BIT, 11f
+	orr	x0, x0, #CPACR_FPEN		// E2H stuck at 1: CPTR_EL2 has the CPACR layout
+11:	msr	cptr_el2, x0
 2:
 	isb					// FP enable visible before any FP instruction
 
@@ -108,6 +142,7 @@ primary_entry:
 	mov	x0, x19
 	mov	x1, x20
 	mov	x2, x21
+	mov	x3, x23
 	bl	shim_main			// never returns
 9:	wfi
 	b	9b

@@ -24,14 +24,24 @@
 /* The next kernel's device tree is built here, then staged like any segment. */
 static uint8_t fdt_buf[KRELOC_FDT_MAX_SIZE] __attribute__((aligned(8)));
 
-/* Pages for the shim's own translation tables (4K granule: a handful). */
-#define RUNTIME_TABLE_PAGES	16
+/*
+ * Pages for the shim's own translation tables, 4K granule: the bootstrap
+ * map (image and incoming tree) and the runtime map (RAM, console), a
+ * handful each.  Never freed.
+ */
+#define RUNTIME_TABLE_PAGES	24
 static uint8_t runtime_tables[RUNTIME_TABLE_PAGES][4096] __attribute__((aligned(4096)));
 
 struct shim_state {
 	uint64_t el;
 	uint64_t base;			/* where we run */
+	bool e2h;			/* EL2 with HCR_EL2.E2H stuck at 1: VHE table format */
+	bool e2h_simulated;		/* kreloc.simulate=e2h-res1: refuse as if it were */
 	const void *fdt_in;
+	uint64_t fdt_extent;		/* bytes of fdt_in mapped and read */
+	const void *fdt_view;		/* fdt_in, or a copy of its blocks when too large */
+	int early_err;			/* found before the console was mapped ... */
+	const char *early_ctx;		/* ... and what it concerned */
 	struct kreloc_memmap map;
 	struct kreloc_range bundle_range;
 	struct kreloc_bundle bundle;
@@ -87,13 +97,54 @@ static bool cpu_rndr(uint64_t *out)
 	return !(nzcv & (1U << 30));
 }
 
+/* A failure found before the console is mapped: reported once it is. */
+static void defer(int err, const char *context)
+{
+	if (err < 0 && !st.early_err) {
+		st.early_err = err;
+		st.early_ctx = context;
+	}
+}
+
+/* Does the incoming /chosen/bootargs hold the word @word? */
+static bool bootargs_has(const char *word)
+{
+	size_t n = strlen(word);
+	int chosen = fdt_path_offset(st.fdt_view, "/chosen"), len = 0;
+	const char *a = chosen >= 0 ? fdt_getprop(st.fdt_view, chosen, "bootargs", &len) : NULL;
+
+	for (int i = 0; a && i + (int)n <= len; i++)
+		if ((i == 0 || a[i - 1] == ' ') && !memcmp(a + i, word, n) &&
+		    (i + (int)n == len || a[i + n] == ' ' || a[i + n] == '\0'))
+			return true;
+	return false;
+}
+
+/*
+ * Console and PSCI conduit, with the MMU on over the incoming tree.  A tree
+ * over the protocol's 2 MiB is read through a copy of its structure and
+ * strings blocks (kreloc_fdt_copy_blocks()), enough to find both and say
+ * why we stop.
+ */
 static void find_console_and_psci(void)
 {
-	psci_init((char)kreloc_fdt_psci_method(st.fdt_in));
-	if (kreloc_fdt_stdout_uart(st.fdt_in, &st.uart) > 0)
-		console_init(st.uart);
-	else
+	st.fdt_view = st.fdt_in;
+	if (fdt_totalsize(st.fdt_in) > KRELOC_FDT_MAX_SIZE) {
+		defer(KRELOC_E_FDT_TOO_LARGE, "incoming device tree");
+		if (kreloc_fdt_copy_blocks(st.fdt_in, fdt_buf, sizeof(fdt_buf)) < 0)
+			return;
+		st.fdt_view = fdt_buf;
+	}
+	psci_init((char)kreloc_fdt_psci_method(st.fdt_view));
+	if (kreloc_fdt_stdout_uart(st.fdt_view, &st.uart) <= 0)
 		st.uart = 0;
+	/*
+	 * The refusal of a CPU whose E2H is stuck at 1 can be exercised on
+	 * one that has FEAT_E2H0 (tests/e2e/takeover.sh): the shim's own
+	 * command line asks to treat E2H as read back set.
+	 */
+	if (st.el == 2 && bootargs_has("kreloc.simulate=e2h-res1"))
+		st.e2h_simulated = true;
 }
 
 static void *runtime_alloc(void *ctx, uint64_t size, uint64_t *pa)
@@ -109,63 +160,171 @@ static void *runtime_alloc(void *ctx, uint64_t size, uint64_t *pa)
 	return p;
 }
 
-/*
- * Turn on the MMU and caches for the shim itself, as the kernel it stands
- * in for runs: staging, hashing and table building then happen with caches
- * on.  Identity map: RAM read-write, the shim's code executable, the UART as
- * Device memory.  Built with the same library as the transitional tables.
- */
-static void mmu_enable(void)
+/* The translation regime's table format: the EL1 one under E2H (VHE). */
+static unsigned int xlat_el(void)
 {
-	struct kreloc_xlat_region r[KRELOC_MEMMAP_MAX_RAM + 2];
-	struct kreloc_xlat_config cfg = { .granule_shift = 12, .el = (unsigned int)st.el };
-	struct kreloc_xlat x;
-	uint64_t mmfr0 = read_sysreg(id_aa64mmfr0_el1);
-	int pa_bits = kreloc_xlat_check_cpu(mmfr0, 12);
-	unsigned int n = 0;
+	return st.e2h ? 1 : (unsigned int)st.el;
+}
 
-	check(pa_bits, "shim tables: 4K granule");
+/*
+ * Build identity tables for @r and switch to them (from the MMU off, or
+ * from other tables).  A failure has no console mapped to report through:
+ * stop where we are.
+ */
+static void map_and_switch(const struct kreloc_xlat_region *r, unsigned int n)
+{
+	struct kreloc_xlat_config cfg = { .granule_shift = 12, .el = xlat_el() };
+	struct kreloc_xlat x;
+	int pa_bits = kreloc_xlat_check_cpu(read_sysreg(id_aa64mmfr0_el1), 12);
+
+	if (pa_bits < 0)
+		shim_power_off();
 	cfg.pa_bits = (unsigned int)pa_bits;
-	for (unsigned int i = 0; i < st.map.nr_ram; i++) {
-		r[n] = (struct kreloc_xlat_region){ st.map.ram[i].base, st.map.ram[i].size,
-						    KRELOC_XLAT_RW_DATA };
-		if (kreloc_xlat_round(&r[n], 12, false) == 0 && r[n].size)
-			n++;
-	}
-	r[n++] = (struct kreloc_xlat_region){ st.base, (uint64_t)(_text_end - _image_start),
-					      KRELOC_XLAT_RX_CODE };
-	if (st.uart)
-		r[n++] = (struct kreloc_xlat_region){ KRELOC_ALIGN_DOWN(st.uart, 4096), 4096,
-						      KRELOC_XLAT_DEVICE };
-	check(kreloc_xlat_build(&cfg, r, n, runtime_alloc, NULL, &x), "shim tables");
-	/*
-	 * Everything written so far (relocated data, BSS, stack, these tables)
-	 * went to memory uncached; a stale line left by the previous owner
-	 * would hide it once caches are on.  Clean+invalidate the whole image.
-	 */
-	kreloc_dcache_civac_range(st.base, st.base + (uint64_t)(_end - _image_start));
+	if (kreloc_xlat_build(&cfg, r, n, runtime_alloc, NULL, &x) < 0)
+		shim_power_off();
 	kreloc_mmu_on(x.ttbr, x.tcr, x.mair, x.sctlr_set, x.sctlr_clear);
 }
 
-static void read_memory_map(void)
+/*
+ * The shim image read-write with its code executable inside it, and the
+ * incoming tree's pages [@lo, @hi): one range with the image when they
+ * share or touch a page (the region rule of xlat.h allows no partial
+ * overlap), else beside it.  Returns the number of regions written.
+ */
+static unsigned int image_and_tree(struct kreloc_xlat_region *r, uint64_t lo, uint64_t hi)
+{
+	uint64_t end = KRELOC_ALIGN_UP(st.base + (uint64_t)(_end - _image_start), 4096);
+	unsigned int n = 0;
+
+	if (hi >= st.base && lo <= end) {
+		lo = lo < st.base ? lo : st.base;
+		hi = hi > end ? hi : end;
+		r[n++] = (struct kreloc_xlat_region){ lo, hi - lo, KRELOC_XLAT_RW_DATA };
+	} else {
+		r[n++] = (struct kreloc_xlat_region){ st.base, end - st.base, KRELOC_XLAT_RW_DATA };
+		r[n++] = (struct kreloc_xlat_region){ lo, hi - lo, KRELOC_XLAT_RW_DATA };
+	}
+	r[n++] = (struct kreloc_xlat_region){ st.base, (uint64_t)(_text_end - _image_start),
+					      KRELOC_XLAT_RX_CODE };
+	return n;
+}
+
+/* The incoming tree's pages, as far as we read it. */
+static uint64_t tree_lo(void)
+{
+	return KRELOC_ALIGN_DOWN((uint64_t)(uintptr_t)st.fdt_in, 4096);
+}
+
+static uint64_t tree_hi(void)
+{
+	return KRELOC_ALIGN_UP((uint64_t)(uintptr_t)st.fdt_in + st.fdt_extent, 4096);
+}
+
+/*
+ * Bootstrap: turn on the MMU and caches before anything reads the incoming
+ * tree.  With stage 1 off every data access is Device memory, where an
+ * unaligned access faults whatever SCTLR.A says, and Debian's libfdt.a is
+ * not built with -mstrict-align.  The map holds only what is known before
+ * the tree is read: the shim image, and the tree as far as its header says
+ * (kreloc_fdt_read_extent() reads the header byte by byte).  A blob that
+ * is no device tree, or is misaligned against booting.rst, leaves no
+ * console to say so: stop.
+ */
+static void bootstrap_mmu(void)
+{
+	struct kreloc_xlat_region r[3];
+	uint64_t fdt = (uint64_t)(uintptr_t)st.fdt_in;
+	int64_t ext = KRELOC_ALIGNED(fdt, 8) ? kreloc_fdt_read_extent(st.fdt_in) : KRELOC_E_FDT;
+
+	if (ext < 0)
+		shim_power_off();
+	st.fdt_extent = (uint64_t)ext;
+	/*
+	 * Everything written so far (relocated data, BSS, stack) went to
+	 * memory uncached; a stale line left by the previous owner would hide
+	 * it once caches are on.
+	 */
+	kreloc_dcache_civac_range(st.base, st.base + (uint64_t)(_end - _image_start));
+	map_and_switch(r, image_and_tree(r, tree_lo(), tree_hi()));
+}
+
+/*
+ * Runtime: RAM read-write, the shim's code executable, the console as
+ * Device memory; the same attributes as the bootstrap map wherever both
+ * map memory (kreloc_mmu_on() keeps the caches).  Without a memory map (a
+ * refusal is pending) the bootstrap regions stay, with the console.
+ */
+static void runtime_mmu(void)
+{
+	struct kreloc_xlat_region r[KRELOC_MEMMAP_MAX_RAM + 4];
+	unsigned int n = 0;
+
+	if (st.early_err) {
+		n = image_and_tree(r, tree_lo(), tree_hi());
+	} else {
+		for (unsigned int i = 0; i < st.map.nr_ram; i++) {
+			r[n] = (struct kreloc_xlat_region){ st.map.ram[i].base, st.map.ram[i].size,
+							    KRELOC_XLAT_RW_DATA };
+			if (kreloc_xlat_round(&r[n], 12, false) == 0 && r[n].size)
+				n++;
+		}
+		r[n++] = (struct kreloc_xlat_region){ st.base, (uint64_t)(_text_end - _image_start),
+						      KRELOC_XLAT_RX_CODE };
+	}
+	if (st.uart)
+		r[n++] = (struct kreloc_xlat_region){ KRELOC_ALIGN_DOWN(st.uart, 4096), 4096,
+						      KRELOC_XLAT_DEVICE };
+	map_and_switch(r, n);
+	if (st.uart)
+		console_init(st.uart);
+}
+
+/* RAM and what we must not overwrite; a failure is deferred (no console yet). */
+static int read_memory_map(void)
 {
 	uint64_t start, end;
 	uint64_t image_size = (uint64_t)(_end - _image_start);
+	int err;
 
 	/* The loader gave no length: the blob's own totalsize is all we have. */
-	check(kreloc_fdt_check(st.fdt_in, KRELOC_FDT_MAX_SIZE), "incoming device tree");
-	check(kreloc_fdt_read_memmap(st.fdt_in, &st.map), "incoming device tree");
-	if (kreloc_fdt_chosen_initrd(st.fdt_in, &start, &end) <= 0)
-		shim_fail(KRELOC_E_BUNDLE_TRUNCATED, "no bundle: pass it to the shim as its initrd");
+	if ((err = kreloc_fdt_check(st.fdt_in, KRELOC_FDT_MAX_SIZE)) < 0 ||
+	    (err = kreloc_fdt_read_memmap(st.fdt_in, &st.map)) < 0) {
+		defer(err, "incoming device tree");
+		return err;
+	}
+	if (kreloc_fdt_chosen_initrd(st.fdt_in, &start, &end) <= 0) {
+		defer(KRELOC_E_BUNDLE_TRUNCATED, "no bundle: pass it to the shim as its initrd");
+		return KRELOC_E_BUNDLE_TRUNCATED;
+	}
 	st.bundle_range.base = start;
 	st.bundle_range.size = end - start;
 	/* What we must not overwrite while we still need it. */
-	check(kreloc_memmap_add_reserved(&st.map, st.base, image_size), "shim image");
-	check(kreloc_memmap_add_reserved(&st.map, (uint64_t)(uintptr_t)st.fdt_in,
-					 fdt_totalsize(st.fdt_in)), "incoming device tree");
-	check(kreloc_memmap_add_reserved(&st.map, start, end - start), "bundle");
-	if (!kreloc_memmap_is_ram(&st.map, start, end - start))
-		shim_fail(KRELOC_E_SEG_NOT_RAM, "bundle outside RAM");
+	if ((err = kreloc_memmap_add_reserved(&st.map, st.base, image_size)) < 0 ||
+	    (err = kreloc_memmap_add_reserved(&st.map, (uint64_t)(uintptr_t)st.fdt_in,
+					      fdt_totalsize(st.fdt_in))) < 0 ||
+	    (err = kreloc_memmap_add_reserved(&st.map, start, end - start)) < 0) {
+		defer(err, "memory map");
+		return err;
+	}
+	if (!kreloc_memmap_is_ram(&st.map, start, end - start)) {
+		defer(KRELOC_E_SEG_NOT_RAM, "bundle outside RAM");
+		return KRELOC_E_SEG_NOT_RAM;
+	}
+	return 0;
+}
+
+/*
+ * Every EL2 register kreloc writes (TCR_EL2, the descriptors, CPTR_EL2) is
+ * in the E2H == 0 layout.  head.S clears E2H and reads it back; a CPU
+ * without FEAT_E2H0 keeps it at 1, and the hand-off would then program the
+ * next kernel's entry regime in the wrong layout.  Checked again here, just
+ * before the EL2 regime is configured for the hand-off.
+ */
+static void check_el2_regime(const char *when)
+{
+	if (st.el == 2 && (st.e2h || st.e2h_simulated ||
+			   (read_sysreg(hcr_el2) & (1ULL << HCR_E2H_BIT))))
+		shim_fail(KRELOC_E_EL2_VHE, when);
 }
 
 /*
@@ -396,21 +555,27 @@ static void report(void)
 	shim_printf("}\n");
 }
 
-void shim_main(void *fdt, uint64_t el, uint64_t base)
+void shim_main(void *fdt, uint64_t el, uint64_t base, uint64_t hcr_el2)
 {
 	enum kreloc_reloc_kind kind;
 
 	st.el = el;
 	st.base = base;
 	st.fdt_in = fdt;
+	st.e2h = el == 2 && (hcr_el2 & (1ULL << HCR_E2H_BIT));
 	pmu_init();
 	pmu_sample(&st.t_start);
 
+	bootstrap_mmu();
 	find_console_and_psci();
+	if (!st.early_err)
+		read_memory_map();
+	runtime_mmu();
 	shim_printf("kreloc: shim %s at EL%u, image 0x%lx, device tree 0x%lx\n",
 		    KRELOC_VERSION, (unsigned int)el, base, (uint64_t)(uintptr_t)fdt);
-	read_memory_map();
-	mmu_enable();
+	if (st.early_err)
+		shim_fail(st.early_err, st.early_ctx);
+	check_el2_regime("shim entered at EL2");
 	parse_bundle();
 	plan();
 	pmu_sample(&st.t_planned);
@@ -428,6 +593,7 @@ void shim_main(void *fdt, uint64_t el, uint64_t base)
 		kreloc_reloc_clean_for_mmu_off(&st.h);
 	kind = st.h.mode == KRELOC_MODE_CLASSIC ? KRELOC_RELOC_CLASSIC :
 	       st.el == 2 ? KRELOC_RELOC_MMU_EL2 : KRELOC_RELOC_MMU_EL1;
+	check_el2_regime("before the hand-off at EL2");
 	st.tramp_entry = kreloc_reloc_entry(st.h.control, kind);
 	pmu_sample(&st.t_prepared);
 	if (st.bundle.options & KRELOC_OPT_VERIFY)

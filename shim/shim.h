@@ -29,7 +29,7 @@ void __attribute__((noreturn)) shim_fail(int err, const char *context);
 #include <asm/cache.h>
 
 /* main.c */
-void __attribute__((noreturn)) shim_main(void *fdt, uint64_t el, uint64_t base);
+void __attribute__((noreturn)) shim_main(void *fdt, uint64_t el, uint64_t base, uint64_t hcr_el2);
 void __attribute__((noreturn)) shim_exception(uint64_t kind);
 
 /* linker symbols */

@@ -16,36 +16,53 @@
 
 /*
  * void kreloc_mmu_on(u64 ttbr, u64 tcr, u64 mair, u64 sctlr_set, u64 sctlr_clear)
- * Entered with the MMU off.  Whatever was written with the MMU off and will
- * be read with it on must already be cleaned and invalidated to PoC, or a
- * stale cache line could hide it.
+ *
+ * Entered with the MMU off, or on (a switch of tables).  Whatever was
+ * written with the MMU off and will be read with it on must already be
+ * cleaned and invalidated to PoC, or a stale cache line could hide it.
+ *
+ * Switching: TTBR0 cannot be changed under live translation without
+ * break-before-make, and there is no second table base to run from while
+ * it changes.  So translation goes off for the few instructions that load
+ * the new registers: fetches continue at the same addresses (identity
+ * map), and nothing here touches data memory, so no access is made with
+ * the Device attributes that apply while M is clear.  The caches stay on
+ * and keep their lines: the new tables must map memory that both maps cover
+ * with the same attributes (the caller's contract), so those lines stay
+ * coherent with the new mapping.
  */
 	.text
 	.globl	kreloc_mmu_on
 kreloc_mmu_on:
 	dsb	sy				// tables written by plain stores are complete
 	if_el2	2f
+	mrs	x9, sctlr_el1
+	bic	x9, x9, #SCTLR_M
+	msr	sctlr_el1, x9			// off (no-op when already off)
+	isb					// nothing below is translated by the old tables
 	msr	mair_el1, x2
 	msr	tcr_el1, x1
 	msr	ttbr0_el1, x0
 	isb					// registers in effect before the TLB and SCTLR
-	tlbi	vmalle1				// no stale entries from an earlier owner
+	tlbi	vmalle1				// no stale entries from an earlier owner or table
 	dsb	nsh
 	isb
-	mrs	x9, sctlr_el1
 	orr	x9, x9, x3
 	bic	x9, x9, x4
 	msr	sctlr_el1, x9
 	isb					// the next fetch is translated
 	ret
-2:	msr	mair_el2, x2
+2:	mrs	x9, sctlr_el2
+	bic	x9, x9, #SCTLR_M
+	msr	sctlr_el2, x9
+	isb
+	msr	mair_el2, x2
 	msr	tcr_el2, x1
 	msr	ttbr0_el2, x0
 	isb
 	tlbi	alle2
 	dsb	nsh
 	isb
-	mrs	x9, sctlr_el2
 	orr	x9, x9, x3
 	bic	x9, x9, x4
 	msr	sctlr_el2, x9

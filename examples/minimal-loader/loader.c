@@ -124,7 +124,14 @@ void loader_main(void *fdt, uint64_t el)
 	struct kreloc_payload p;
 	int err;
 
-	/* The incoming tree: console, PSCI, RAM and reservations, initrd. */
+	/*
+	 * The incoming tree: console, PSCI, RAM and reservations, initrd.
+	 * This minimal loader reads it with the MMU off, where every data
+	 * access is Device memory and an unaligned one faults; Debian's
+	 * libfdt.a is not built with -mstrict-align, so on hardware a loader
+	 * should map the tree and turn its caches on first, as the shim does
+	 * (shim/main.c, bootstrap_mmu()).
+	 */
 	check(kreloc_fdt_check(fdt, KRELOC_FDT_MAX_SIZE), "device tree");
 	ldr_psci(kreloc_fdt_psci_method(fdt));
 	if (kreloc_fdt_stdout_uart(fdt, &uart) > 0)
@@ -135,6 +142,12 @@ void loader_main(void *fdt, uint64_t el)
 	say("-", me_end);
 	say(", device tree ", fdt_pa);
 	ldr_puts("\n");
+	/*
+	 * start.S cleared HCR_EL2.E2H; a CPU without FEAT_E2H0 keeps it set,
+	 * and the trampoline's EL2 registers would be read in the VHE layout.
+	 */
+	if (el == 2 && (read_sysreg(hcr_el2) & (1ULL << 34)))
+		ldr_fail(KRELOC_E_EL2_VHE, "HCR_EL2.E2H reads 1");
 	check(kreloc_fdt_read_memmap(fdt, &map), "memory map");
 	err = kreloc_fdt_chosen_initrd(fdt, &initrd, &initrd_end);
 	check(err, "initrd");

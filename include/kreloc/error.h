@@ -67,6 +67,8 @@
 	X(E_XLAT_PA_RANGE,   -61, "address beyond the CPU's physical address range") \
 	X(E_XLAT_MAP,        -62, "translation regions conflict or are malformed") \
 	X(E_XLAT_FAULT,      -63, "address not translated: the tables fault on it") \
+	/* the CPU as found: arch/arm64, shim */ \
+	X(E_EL2_VHE,         -70, "HCR_EL2.E2H is set and cannot be cleared (no FEAT_E2H0): EL2 would use the VHE layout") \
 	/* end */
 
 #define KRELOC_ERROR_ENUM_(name, value, text) KRELOC_##name = value,

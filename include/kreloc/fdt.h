@@ -49,6 +49,45 @@
 int kreloc_fdt_check(const void *fdt, size_t len);
 
 /**
+ * kreloc_fdt_read_extent() - how many bytes from its start a reader of
+ * this blob touches, from its header alone.
+ * @fdt: the blob's first 40 bytes (any alignment; read byte by byte, so
+ *       this may run where memory is Device memory, e.g. with the MMU off)
+ *
+ * For a loader that must map or copy the tree before reading it, and may
+ * not read beyond it.
+ *
+ * Return: fdt_totalsize when it is at most KRELOC_FDT_MAX_SIZE; for a
+ * larger blob, the end of its structure or strings block, whichever is
+ * later, when that is within KRELOC_FDT_MAX_SIZE (kreloc_fdt_copy_blocks()
+ * then gives a readable copy).  KRELOC_E_INVAL (@fdt NULL), KRELOC_E_FDT
+ * (bad magic, version below 17, blocks beyond totalsize or inside the
+ * header), KRELOC_E_FDT_TOO_LARGE (blocks beyond KRELOC_FDT_MAX_SIZE).
+ */
+int64_t kreloc_fdt_read_extent(const void *fdt);
+
+/**
+ * kreloc_fdt_copy_blocks() - a compact copy of a blob's structure and
+ * strings blocks, to look up nodes and properties of a tree that is too
+ * large to take whole (totalsize over KRELOC_FDT_MAX_SIZE, usually free
+ * space at its end).
+ * @fdt:     the blob; kreloc_fdt_read_extent(@fdt) bytes must be readable,
+ *           and nothing beyond them is read
+ * @buf:     8-byte aligned; receives header, an empty memory reservation
+ *           map, the structure block and the strings block, and a
+ *           totalsize that covers just those
+ * @bufsize: bytes at @buf
+ *
+ * The copy is as trustworthy as the original: check it like any blob
+ * (the readers below do).  It holds no /memreserve/ entries, so it is for
+ * lookups (console, PSCI conduit), never to hand on.
+ *
+ * Return: 0; the errors of kreloc_fdt_read_extent(); KRELOC_E_INVAL (@buf
+ * NULL); KRELOC_E_FDT_TOO_LARGE (the blocks do not fit in @bufsize).
+ */
+int kreloc_fdt_copy_blocks(const void *fdt, void *buf, size_t bufsize);
+
+/**
  * kreloc_fdt_read_memmap() - RAM and reserved ranges from a device tree.
  * @fdt: the blob; fdt_totalsize(@fdt) bytes must be readable
  * @map: reset with kreloc_memmap_init(), then filled; undefined on failure

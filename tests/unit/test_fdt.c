@@ -223,6 +223,62 @@ static void test_too_large(void **state)
 	free(out);
 }
 
+/*
+ * A tree over 2 MiB (free space at its end, as in QEMU's padded -dtb): the
+ * extent covers only its blocks, and the compact copy answers the console
+ * and PSCI lookups as the original did.  Inconsistent headers are refused.
+ */
+static void test_too_large_blocks(void **state)
+{
+	size_t big = 3 * KRELOC_FDT_MAX_SIZE / 2;
+	uint64_t *buf = malloc(big), *copy = malloc(KRELOC_FDT_MAX_SIZE);
+	uint64_t uart = 0, want_uart = 0;
+	int want_psci;
+
+	(void)state;
+	assert_non_null(buf);
+	assert_non_null(copy);
+	load_file("tests/fdt/qemu-virt.dtb", T, sizeof(g_tree.b));
+	assert_int_equal(kreloc_fdt_stdout_uart(T, &want_uart), 1);
+	want_psci = kreloc_fdt_psci_method(T);
+	assert_int_equal(kreloc_fdt_read_extent(T), fdt_totalsize(T));
+	assert_int_equal(fdt_open_into(T, buf, (int)big), 0);
+	assert_int_equal(fdt_totalsize(buf), big);
+
+	int64_t ext = kreloc_fdt_read_extent(buf);
+	assert_true(ext > 0 && ext < 65536);
+	assert_int_equal(ext, fdt_off_dt_strings(buf) + fdt_size_dt_strings(buf));
+	assert_int_equal(kreloc_fdt_psci_method(buf), KRELOC_E_FDT_TOO_LARGE);
+	assert_int_equal(kreloc_fdt_copy_blocks(buf, copy, KRELOC_FDT_MAX_SIZE), 0);
+	assert_true(fdt_totalsize(copy) <= (uint64_t)ext);
+	assert_int_equal(kreloc_fdt_check(copy, KRELOC_FDT_MAX_SIZE), 0);
+	assert_int_equal(kreloc_fdt_stdout_uart(copy, &uart), 1);
+	assert_int_equal(uart, want_uart);
+	assert_int_equal(kreloc_fdt_psci_method(copy), want_psci);
+	assert_int_equal(fdt_num_mem_rsv(copy), 0);
+
+	/* the copy needs room for its blocks */
+	assert_int_equal(kreloc_fdt_copy_blocks(buf, copy, 64), KRELOC_E_FDT_TOO_LARGE);
+	/* blocks beyond the protocol's limit cannot be read at all */
+	fdt_set_off_dt_strings(buf, (uint32_t)(KRELOC_FDT_MAX_SIZE + 64));
+	assert_int_equal(kreloc_fdt_read_extent(buf), KRELOC_E_FDT_TOO_LARGE);
+	assert_int_equal(kreloc_fdt_copy_blocks(buf, copy, KRELOC_FDT_MAX_SIZE),
+			 KRELOC_E_FDT_TOO_LARGE);
+	/* blocks past the blob's own end */
+	fdt_set_off_dt_strings(buf, (uint32_t)big);
+	assert_int_equal(kreloc_fdt_read_extent(buf), KRELOC_E_FDT);
+	/* not a tree, an old version, no argument */
+	fdt_set_magic(buf, 0xd00dfeee);
+	assert_int_equal(kreloc_fdt_read_extent(buf), KRELOC_E_FDT);
+	fdt_set_magic(buf, FDT_MAGIC);
+	fdt_set_version(buf, 16);
+	assert_int_equal(kreloc_fdt_read_extent(buf), KRELOC_E_FDT);
+	assert_int_equal(kreloc_fdt_read_extent(NULL), KRELOC_E_INVAL);
+	assert_int_equal(kreloc_fdt_copy_blocks(T, NULL, 4096), KRELOC_E_INVAL);
+	free(buf);
+	free(copy);
+}
+
 /* ---- RAM ----------------------------------------------------------------- */
 
 static void test_no_memory(void **state)
@@ -699,6 +755,7 @@ int main(void)
 		cmocka_unit_test(test_corrupt),
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_too_large),
+		cmocka_unit_test(test_too_large_blocks),
 		cmocka_unit_test(test_no_memory),
 		cmocka_unit_test(test_memory_status),
 		cmocka_unit_test(test_reg_cells),

@@ -74,7 +74,12 @@ uint64_t kreloc_copy_plain(uint64_t dst, uint64_t src, uint64_t pages, uint64_t 
  */
 void kreloc_reloc_clean_for_mmu_off(const struct kreloc_handoff *h);
 
-/** kreloc_mmu_on() / kreloc_mmu_off() - mmu.S: translation on/off at the current EL. */
+/**
+ * kreloc_mmu_on() / kreloc_mmu_off() - mmu.S: translation on/off at the
+ * current EL.  kreloc_mmu_on() also switches tables when the MMU is on:
+ * the new tables must map every page both maps cover with the same
+ * attributes (the caches are kept).
+ */
 void kreloc_mmu_on(uint64_t ttbr, uint64_t tcr, uint64_t mair, uint64_t sctlr_set,
 		   uint64_t sctlr_clear);
 void kreloc_mmu_off(void);

@@ -15,8 +15,29 @@
 #define SCTLR_WXN	(1 << 19)	/* writable implies execute-never */
 #define SCTLR_EE	(1 << 25)	/* big-endian data at this EL */
 
+/*
+ * SCTLR_ELx values written whole at takeover: MMU, caches and alignment
+ * checks off, little-endian, and every RES1 bit of the ARMv8.0 layout set.
+ * Fields added later in those positions (EIS, EOS, TSCXT, nTLSMD, LSMAOE,
+ * SPAN) read 1 as the ARMv8.0 behaviour, so this is the same known state
+ * on every CPU, whatever the previous owner left.  The EL2 value is the
+ * E2H == 0 layout.
+ */
+#define SCTLR_EL1_TAKEOVER	0x30d00800
+#define SCTLR_EL2_TAKEOVER	0x30c50830
+
 /* HCR_EL2 */
 #define HCR_E2H_BIT	34		/* EL2 host (VHE) register layout */
+
+/*
+ * ID_AA64MMFR3_EL1 (s3_0_c0_c7_3; an unallocated ID register before it
+ * existed, so it reads 0 there): TCRX, bits 3:0, non-zero when TCR2_EL1 and
+ * TCR2_EL2 exist.  TCR2 enables permission indirection (PIE: AP/XN bits
+ * become indices into PIR_ELx) and overlays (POE, POR_ELx).
+ */
+#define ID_AA64MMFR3_EL1	s3_0_c0_c7_3
+#define TCR2_EL1		s3_0_c2_c0_3
+#define TCR2_EL2		s3_4_c2_c0_3
 
 /* CPTR_EL2 (E2H == 0 layout) */
 #define CPTR_EL2_TFP	(1 << 10)	/* trap FP/SIMD */
