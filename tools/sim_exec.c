@@ -159,6 +159,11 @@ int kreloc_sim_execute(struct kreloc_sim *sim, uint64_t head, const struct krelo
 			if (!have_cursor)
 				return fault(res, KRELOC_SIM_SOURCE_FIRST, addr, step,
 					     "source before any destination");
+			/* In place still names a destination page: one outside
+			 * every segment is a list that lies about where it writes. */
+			if (addr == cursor && segs && !kreloc_segments_collide(segs, n, cursor, PAGE))
+				return fault(res, KRELOC_SIM_OUTSIDE_WRITE, cursor, step,
+					     "in-place page outside every destination");
 			if (addr == cursor)
 				res->skipped++;
 			else if (copy_page(sim, addr, cursor, step, segs, n, res))

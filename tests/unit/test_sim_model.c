@@ -210,6 +210,9 @@ static void test_exec_faults(void **state)
 	FAULT(KRELOC_SIM_BAD_ENTRY, seg, 1, DP | D, SP | S, 0);
 	FAULT(KRELOC_SIM_BAD_ENTRY, seg, 1, (DP + 0x10) | D, DONE);
 	FAULT(KRELOC_SIM_OUTSIDE_WRITE, seg, 1, (DP + 2 * K4) | D, SP | S, DONE);
+	/* In place, but the page is no destination (a shifted DESTINATION
+	 * landing on a shared zero source page did this). */
+	FAULT(KRELOC_SIM_OUTSIDE_WRITE, seg, 1, SP | D, SP | S, DONE);
 	FAULT(KRELOC_SIM_DOUBLE_WRITE, seg, 1, DP | D, SP | S, DP | D, SP | S, DONE);
 	FAULT(KRELOC_SIM_WRAP, NULL, 0, 0xfffffffffffff000ULL | D, SP | S, DONE);
 	/* A self loop runs into the step bound. */
