@@ -70,9 +70,19 @@ kreloc_mmu_on:
 	ret
 
 /*
- * void kreloc_mmu_off(void) - stage-1 translation and data caching off.
- * Cache contents are kept, not cleaned: what must be visible to accesses
- * made with the MMU off has to be cleaned to PoC by the caller first.
+ * void kreloc_mmu_off(void) - stage-1 translation, data and instruction
+ * caching off.  Cache contents are kept, not cleaned: what must be visible
+ * to accesses made with the MMU off has to be cleaned to PoC by the caller
+ * first.
+ *
+ * I is cleared with M and C.  With stage 1 off and SCTLR.I set, instruction
+ * fetches are Normal Cacheable, and the Arm ARM lets them be speculative
+ * anywhere in the 4 KiB page being executed and the next one.  The classic
+ * trampoline runs from a control page whose neighbour can be a
+ * destination: a line filled there (in a unified cache, after that
+ * destination was cleaned) would stay behind the uncached copy, stale, and
+ * be hit once the next kernel turns its caches on.  With I clear the fetches
+ * are Non-cacheable and allocate nothing.
  */
 	.globl	kreloc_mmu_off
 kreloc_mmu_off:
@@ -81,12 +91,14 @@ kreloc_mmu_off:
 	mrs	x9, sctlr_el1
 	bic	x9, x9, #SCTLR_M
 	bic	x9, x9, #SCTLR_C
+	bic	x9, x9, #SCTLR_I
 	msr	sctlr_el1, x9
-	isb
+	isb					// the next fetch is untranslated and Non-cacheable
 	ret
 2:	mrs	x9, sctlr_el2
 	bic	x9, x9, #SCTLR_M
 	bic	x9, x9, #SCTLR_C
+	bic	x9, x9, #SCTLR_I
 	msr	sctlr_el2, x9
 	isb
 	ret

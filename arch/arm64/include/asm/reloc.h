@@ -78,7 +78,8 @@ void kreloc_reloc_clean_for_mmu_off(const struct kreloc_handoff *h);
  * kreloc_mmu_on() / kreloc_mmu_off() - mmu.S: translation on/off at the
  * current EL.  kreloc_mmu_on() also switches tables when the MMU is on:
  * the new tables must map every page both maps cover with the same
- * attributes (the caches are kept).
+ * attributes (the caches are kept).  kreloc_mmu_off() clears SCTLR.M, C
+ * and I: no data or instruction access allocates a cache line afterwards.
  */
 void kreloc_mmu_on(uint64_t ttbr, uint64_t tcr, uint64_t mair, uint64_t sctlr_set,
 		   uint64_t sctlr_clear);
