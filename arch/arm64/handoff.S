@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * handoff.S - the shim's last instructions before the relocation trampoline.
+ * handoff.S - an embedder's last instructions before the relocation trampoline.
  */
 	.text
 /*
@@ -18,6 +18,14 @@
  */
 	.globl	kreloc_reloc_enter
 kreloc_reloc_enter:
+	/*
+	 * Mask debug, SError, IRQ and FIQ before anything else: an embedder
+	 * may still have them open, and an exception taken from here on
+	 * would vector to handlers that expect the MMU on, and, once the copy
+	 * has begun, may already be overwritten.  A write to DAIF by MSR
+	 * (immediate) applies to the instructions after it without an ISB.
+	 */
+	msr	daifset, #0xf
 	mov	x19, x0
 	mov	x20, x1
 	bl	kreloc_mmu_off			// no-op effect if it was off already

@@ -91,7 +91,8 @@ void kreloc_mmu_off(void);
 /**
  * kreloc_reloc_enter() - the point of no return: jump to the installed
  * trampoline with x0 = its parameter block.  The control page must already be
- * in memory (written with the MMU off, or cleaned to PoC).
+ * in memory (written with the MMU off, or cleaned to PoC).  Masks DAIF and
+ * turns the MMU off itself, whatever state the caller left them in.
  */
 void __attribute__((noreturn)) kreloc_reloc_enter(uint64_t code, uint64_t args);
 
