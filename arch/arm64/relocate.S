@@ -89,6 +89,42 @@ kreloc_trampoline_start:
 .endm
 
 /*
+ * Run `dc \op` on every D-cache line (x13 bytes) the mailbox touches, if
+ * there is one.  Waiting for completion is the caller's.
+ */
+.macro mailbox_lines op
+	cbz	x17, 1f
+	sub	x14, x13, #1
+	bic	x8, x17, x14
+	add	x24, x17, #KRELOC_MAILBOX_SIZE
+2:	dc	\op, x8
+	add	x8, x8, x13
+	cmp	x8, x24
+	b.lo	2b
+1:
+.endm
+
+/*
+ * The stamps stored with the MMU off went to memory around the caches, but
+ * the mailbox lines may still be cached, clean, from before the MMU went
+ * off: refilled by a speculative access after their last clean, or left
+ * by a caller who cleaned an in-place tree page with its caches still on.
+ * Such a line would hide the stamps from the next kernel once it turns its
+ * caches on: invalidate them.  Nothing is lost: no store has reached those
+ * lines through the cache since they were cleaned.
+ *
+ * DC by VA is ordered after earlier stores to the same line only when
+ * they are to Normal cacheable memory; with SCTLR.M clear the stamps were
+ * Device stores, so a DMB orders them first.  The DSB completes the
+ * invalidation and the stores before the next kernel runs.
+ */
+.macro mailbox_inval_mmu_off
+	dmb	sy					// the Device stores are ordered before the DCs
+	mailbox_lines ivac				// no cached line left to hide them
+	dsb	sy					// both complete before the next kernel runs
+.endm
+
+/*
  * Walk the list from x9.  For each source page run \page_op (destination
  * x11, source x12), or \inplace_op when the page was staged at its
  * destination already.
@@ -151,7 +187,7 @@ kreloc_relocate_classic:
 	dsb	nsh
 	isb
 	stamp	KRELOC_STAMP_EXIT
-	dsb	sy					// mailbox stores complete before we leave
+	mailbox_inval_mmu_off				// all three stamps were stored uncached
 	enter_kernel
 
 /* ---- MMU on ------------------------------------------------------------ */
@@ -234,15 +270,8 @@ kreloc_relocate_classic:
 	walk_list mmu_page, inplace_page
 
 	stamp	KRELOC_STAMP_COPIED
-	cbz	x17, 6f
-	sub	x14, x13, #1				// the mailbox lines, re-dirtied by the stamp
-	bic	x8, x17, x14
-	add	x24, x17, #KRELOC_MAILBOX_SIZE
-7:	dc	civac, x8
-	add	x8, x8, x13
-	cmp	x8, x24
-	b.lo	7b
-6:	dsb	sy					// every clean reached PoC before the MMU goes off
+	mailbox_lines civac				// the mailbox lines, re-dirtied by the stamps
+	dsb	sy					// every clean reached PoC before the MMU goes off
 	ic	iallu					// no stale instructions for the new Image
 	dsb	nsh
 	isb
@@ -253,7 +282,7 @@ kreloc_relocate_classic:
 	msr	sctlr_el\el, x14			// MMU off, from the identity-mapped page
 	isb
 	stamp	KRELOC_STAMP_EXIT			// non-cacheable: straight to memory
-	dsb	sy
+	mailbox_inval_mmu_off				// lines refilled since the clean above
 	enter_kernel
 .endm
 
