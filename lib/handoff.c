@@ -269,12 +269,26 @@ static int build_tables(struct kreloc_handoff *h)
 	return kreloc_xlat_build(&cfg, r, n, safe_alloc, &h->ki, &h->xlat);
 }
 
+/*
+ * The cache contract (handoff.h): the trampoline finds what stage() and
+ * prepare() wrote either in the cache, through the same attributes, or in
+ * memory, with no stale line in front of it.  Uncached writes into blocks
+ * nobody cleaned promise neither.
+ */
+static bool cache_contract_kept(const struct kreloc_handoff *h)
+{
+	return h->staging == KRELOC_STAGING_CACHED ||
+	       (h->staging == KRELOC_STAGING_UNCACHED && h->staging_cleaned);
+}
+
 int kreloc_handoff_prepare(struct kreloc_handoff *h, kreloc_phys_read_fn rd, void *rd_ctx)
 {
 	int err;
 
 	if (!h->ki.head || !rd)
 		return KRELOC_E_INVAL;
+	if (!cache_contract_kept(h))
+		return KRELOC_E_CACHE_CONTRACT;
 	/*
 	 * A whole granule for the control page: the tables make it executable
 	 * and read-only, so nothing else may share it.

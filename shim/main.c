@@ -393,8 +393,13 @@ static void plan(void)
 	}
 	while (n < KRELOC_ARRAY_SIZE(st.rndr) && cpu_rndr(&st.rndr[n]))
 		n++;
+	/*
+	 * The cache contract (handoff.h): we stage with the MMU and caches on,
+	 * RAM mapped as the transitional tables map it (runtime_mmu()).
+	 */
 	st.h = (struct kreloc_handoff){
 		.map = &st.map, .alloc = freemem_alloc, .alloc_ctx = &st.free,
+		.staging = KRELOC_STAGING_CACHED,
 		.mode = kreloc_bundle_mode(b), .granule_shift = kreloc_bundle_granule_shift(b),
 		.el = (unsigned int)st.el, .mmfr0 = read_sysreg(id_aa64mmfr0_el1),
 		.place_high = b->options & KRELOC_OPT_PLACE_HIGH, .counters = true,
@@ -588,7 +593,10 @@ void shim_main(void *fdt, uint64_t el, uint64_t base, uint64_t hcr_el2)
 	pmu_sample(&st.t_staged);
 	check(kreloc_handoff_prepare(&st.h, phys_read, NULL), "prepare");
 	kreloc_reloc_install(&st.h, pmu_has_instructions() ? 1ULL << RELOC_FLAG_PMU_BIT : 0);
-	/* The classic trampoline reads memory uncached: push the staged pages there. */
+	/*
+	 * The classic trampoline reads memory uncached: push the pages we
+	 * staged through the cache there (the cache contract, handoff.h).
+	 */
 	if (st.h.mode == KRELOC_MODE_CLASSIC)
 		kreloc_reloc_clean_for_mmu_off(&st.h);
 	kind = st.h.mode == KRELOC_MODE_CLASSIC ? KRELOC_RELOC_CLASSIC :

@@ -113,8 +113,10 @@ static int run_handoff(const struct planner *pl, struct planner_run *r, unsigned
 		.preserve = b->preserve, .nr_preserve = b->nr_preserve,
 		.image_sha256 = b->image.sha256, .initrd_sha256 = initrd->sha256,
 	};
+	/* The shim's hand-off: it stages with its caches on (handoff.h). */
 	r->h = (struct kreloc_handoff){
 		.map = &r->map, .alloc = log_alloc, .alloc_ctx = r,
+		.staging = KRELOC_STAGING_CACHED,
 		.mode = mode, .granule_shift = shift, .el = pl->o.el, .mmfr0 = pl->o.mmfr0,
 		.place_high = b->options & KRELOC_OPT_PLACE_HIGH, .counters = true,
 		.salt = pl->o.seed,

@@ -78,7 +78,10 @@ static void *bump_alloc(void *ctx, uint64_t size, uint64_t *pa)
 		b->top = at;
 		if (!kreloc_memmap_is_free(b->map, at, size))
 			continue;
-		/* MMU off: drop stale cache lines before zeroing, as in start.S. */
+		/*
+		 * MMU off: drop stale cache lines before zeroing, as in
+		 * start.S; the cache contract of uncached staging (handoff.h).
+		 */
 		kreloc_dcache_civac_range(at, at + size);
 		memset((void *)(uintptr_t)at, 0, size);
 		b->pages += size >> 12;
@@ -170,8 +173,15 @@ void loader_main(void *fdt, uint64_t el)
 		.cmdline = NULL,	/* keep the tree's bootargs */
 		.fdt = fdt, .fdt_buf = fdt_buf, .fdt_buf_size = sizeof(fdt_buf),
 	};
+	/*
+	 * The cache contract (handoff.h): we stage with the MMU off, and
+	 * bump_alloc() cleans and invalidates every block before handing it
+	 * out.  Our code is followed by our own BSS and stack, so no block
+	 * lies where a cacheable instruction fetch (SCTLR.I) could reach.
+	 */
 	h = (struct kreloc_handoff){
 		.map = &map, .alloc = bump_alloc, .alloc_ctx = &bump,
+		.staging = KRELOC_STAGING_UNCACHED, .staging_cleaned = true,
 		.mode = KRELOC_MODE_MMU, .granule_shift = 12, .el = (unsigned int)el,
 		.mmfr0 = read_sysreg(id_aa64mmfr0_el1),
 		.salt = read_sysreg(cntvct_el0),	/* seeds come from the tree's */

@@ -8,7 +8,7 @@
  * generated from it.  Codes are stable; add new ones at the end of a group.
  * Groups: generic (-1..), Image header (-10..), bundle (-20..), device tree
  * and memory map (-30..), placement and segments (-40..), entry list (-50..),
- * translation tables (-60..).
+ * translation tables (-60..), the CPU and its caches (-70..).
  */
 #ifndef KRELOC_ERROR_H
 #define KRELOC_ERROR_H
@@ -67,8 +67,9 @@
 	X(E_XLAT_PA_RANGE,   -61, "address beyond the CPU's physical address range") \
 	X(E_XLAT_MAP,        -62, "translation regions conflict or are malformed") \
 	X(E_XLAT_FAULT,      -63, "address not translated: the tables fault on it") \
-	/* the CPU as found: arch/arm64, shim */ \
+	/* the CPU and its caches: arch/arm64, shim, lib/handoff.c */ \
 	X(E_EL2_VHE,         -70, "HCR_EL2.E2H is set and cannot be cleared (no FEAT_E2H0): EL2 would use the VHE layout") \
+	X(E_CACHE_CONTRACT,  -71, "staging memory's cache state undeclared, or written uncached without a clean to PoC") \
 	/* end */
 
 #define KRELOC_ERROR_ENUM_(name, value, text) KRELOC_##name = value,

@@ -50,6 +50,50 @@ enum kreloc_seed_origin {
 };
 
 /**
+ * enum kreloc_staging - how the embedder's CPU writes the blocks @alloc
+ * returns, while it runs stage() and prepare(): one half of the cache
+ * contract with the trampoline (below).
+ * @KRELOC_STAGING_UNDECLARED: nothing said; prepare() refuses it
+ * @KRELOC_STAGING_CACHED:   MMU and data cache on, RAM mapped Normal
+ *                           Inner/Outer Write-Back, Inner Shareable
+ * @KRELOC_STAGING_UNCACHED: MMU or data cache off: the stores go to memory
+ */
+enum kreloc_staging {
+	KRELOC_STAGING_UNDECLARED,
+	KRELOC_STAGING_CACHED,
+	KRELOC_STAGING_UNCACHED,
+};
+
+/*
+ * The cache contract.  Besides its control page, the trampoline reads only
+ * blocks from @alloc: the source, list and zero pages stage() writes and, in
+ * MMU mode, the tables prepare() writes.  It is entered with the MMU off
+ * (kreloc_reloc_enter(), asm/reloc.h) and reads them either through the
+ * transitional tables (MMU mode), which map all RAM Normal Inner/Outer
+ * Write-Back, Inner Shareable, with a cacheable table walk, or uncached
+ * (classic mode).  Each way of writing them has one obligation:
+ *
+ * KRELOC_STAGING_CACHED: the data may sit dirty in the data cache, which
+ *   keeps its lines while the MMU is off.  MMU mode reads it with the same
+ *   attributes it was written with, so it hits those lines: nothing needs
+ *   cleaning (any other attributes would be a mismatch, and break this).
+ *   Classic mode reads memory: after prepare() and before the jump, call
+ *   kreloc_reloc_clean_for_mmu_off() (asm/reloc.h), and write no block
+ *   after it.
+ * KRELOC_STAGING_UNCACHED: the data is in memory, but lines an earlier
+ *   owner left for those addresses would be written back over it (dirty)
+ *   or hit once caches are on (clean).  So @alloc must clean and invalidate
+ *   every block to PoC before returning it, and no line may be allocated
+ *   for a block until its last write (with the MMU off and SCTLR.I set,
+ *   instruction fetches are cacheable: no code may run near a block).  Set
+ *   @staging_cleaned to say so.  Both modes then read memory as written.
+ *
+ * prepare() refuses an undeclared @staging, and UNCACHED without
+ * @staging_cleaned, with KRELOC_E_CACHE_CONTRACT.  The control page is the
+ * architecture code's: kreloc_reloc_install() cleans it to PoC itself.
+ */
+
+/**
  * struct kreloc_payload - what to boot.  Every buffer stays valid and
  * unchanged until the hand-off.
  * @image, @image_len:   the arm64 Image
@@ -96,6 +140,9 @@ struct kreloc_payload {
  *                 preserved regions); plan() adds to it in MMU mode
  * @alloc, @alloc_ctx: the page allocator (alloc.h) for staging, list,
  *                 tables and control page; pages it returns must be free RAM
+ * @staging:       how the CPU writes those pages (the cache contract above)
+ * @staging_cleaned: KRELOC_STAGING_UNCACHED only: @alloc cleaned and
+ *                 invalidated every block to PoC before returning it
  * @mode:          KRELOC_MODE_MMU or KRELOC_MODE_CLASSIC (bundle.h)
  * @granule_shift: transitional table granule in MMU mode: 12, 14 or 16
  * @el:            exception level the trampoline runs at: 1 or 2
@@ -116,6 +163,8 @@ struct kreloc_handoff {
 	struct kreloc_memmap *map;
 	kreloc_alloc_fn alloc;
 	void *alloc_ctx;
+	enum kreloc_staging staging;
+	bool staging_cleaned;
 	unsigned int mode;
 	unsigned int granule_shift;
 	unsigned int el;
@@ -201,11 +250,13 @@ int kreloc_handoff_stage(struct kreloc_handoff *h);
  * they belong to the hand-off.  The trampoline reads them until it enters
  * the next kernel.  Nothing else is written; the list is only read.
  *
- * Return: 0; KRELOC_E_INVAL (not staged, or @rd NULL); KRELOC_E_NOMEM (the
- * allocator ran dry; with a 16K or 64K granule this can happen even after
- * plan()'s early check, when free RAM is left only in pieces smaller than
- * a granule); KRELOC_E_XLAT_* (tables); KRELOC_E_LIST_* when the list is
- * not exactly the segments.
+ * Return: 0; KRELOC_E_INVAL (not staged, or @rd NULL);
+ * KRELOC_E_CACHE_CONTRACT (@h->staging undeclared, or UNCACHED without
+ * @h->staging_cleaned: see the cache contract; refused before any page is
+ * taken); KRELOC_E_NOMEM (the allocator ran dry; with a 16K or 64K granule
+ * this can happen even after plan()'s early check, when free RAM is left
+ * only in pieces smaller than a granule); KRELOC_E_XLAT_* (tables);
+ * KRELOC_E_LIST_* when the list is not exactly the segments.
  */
 int kreloc_handoff_prepare(struct kreloc_handoff *h, kreloc_phys_read_fn rd, void *rd_ctx);
 

@@ -175,8 +175,10 @@ static void world_setup(struct world *w, unsigned int mode, unsigned int shift, 
 		.fdt = w->fdt.b, .fdt_buf = w->fdt_buf, .fdt_buf_size = w->fdt_buf_size,
 		.preserve = w->preserve, .nr_preserve = w->nr_preserve,
 	};
+	/* Staged as the shim stages: caches on (the cache contract, handoff.h). */
 	w->h = (struct kreloc_handoff){
 		.map = &w->map, .alloc = count_alloc, .alloc_ctx = &w->alloc,
+		.staging = KRELOC_STAGING_CACHED,
 		.mode = mode, .granule_shift = shift, .el = el, .mmfr0 = mmfr0,
 		.counters = true, .salt = 42,
 	};

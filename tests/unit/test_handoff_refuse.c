@@ -2,8 +2,8 @@
 /*
  * test_handoff_refuse.c - every way kreloc_handoff_plan() refuses, each from
  * a baseline that plans fine, changed in one thing; and the refusals of
- * stage() and prepare().  A refused plan must not have taken a single page
- * from the allocator.
+ * stage() and prepare() (among them the cache contract's).  A refused plan
+ * must not have taken a single page from the allocator.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -255,6 +255,50 @@ static void test_prepare_inval(void **state)
 	assert_int_equal(kreloc_handoff_prepare(&w.h, NULL, NULL), KRELOC_E_INVAL);
 }
 
+/*
+ * The cache contract (handoff.h): an undeclared (or unknown) staging, and
+ * staging written uncached into blocks nobody cleaned, are refused before
+ * prepare() takes a page; the two declarations that keep it prepare.
+ */
+static void test_prepare_cache_contract(void **state)
+{
+	static const struct {
+		enum kreloc_staging staging;
+		bool cleaned;
+		int err;
+	} c[] = {
+		{ KRELOC_STAGING_UNDECLARED, false, KRELOC_E_CACHE_CONTRACT },
+		{ KRELOC_STAGING_UNDECLARED, true, KRELOC_E_CACHE_CONTRACT },
+		{ KRELOC_STAGING_UNCACHED, false, KRELOC_E_CACHE_CONTRACT },
+		{ KRELOC_STAGING_UNCACHED + 1, true, KRELOC_E_CACHE_CONTRACT },
+		{ KRELOC_STAGING_UNCACHED, true, 0 },
+		{ KRELOC_STAGING_CACHED, false, 0 },
+	};
+
+	(void)state;
+	for (unsigned int mode = KRELOC_MODE_MMU; mode <= KRELOC_MODE_CLASSIC; mode++) {
+		for (unsigned int i = 0; i < KRELOC_ARRAY_SIZE(c); i++) {
+			uint64_t calls;
+			int got;
+
+			baseline(mode, 12, MMFR0_ALL);
+			w.h.staging = c[i].staging;
+			w.h.staging_cleaned = c[i].cleaned;
+			assert_int_equal(kreloc_handoff_plan(&w.h, &w.p), 0);
+			world_memory(&w, 1, NULL);
+			assert_int_equal(kreloc_handoff_stage(&w.h), 0);
+			calls = w.alloc.calls;
+			got = kreloc_handoff_prepare(&w.h, kreloc_sim_phys_read, w.alloc.sim);
+			if (got != c[i].err)
+				fail_msg("mode %u, staging %d, cleaned %d: prepare returned %s, expected %s",
+					 mode, (int)c[i].staging, c[i].cleaned, kreloc_errname(got),
+					 kreloc_errname(c[i].err));
+			if (got)
+				assert_int_equal(w.alloc.calls, calls);	/* no control page taken */
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -270,6 +314,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_stage_nomem, teardown),
 		cmocka_unit_test_teardown(test_prepare_nomem, teardown),
 		cmocka_unit_test_teardown(test_prepare_inval, teardown),
+		cmocka_unit_test_teardown(test_prepare_cache_contract, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
