@@ -8,9 +8,10 @@
  * (chunk i -> (i * stride) mod n, stride coprime with n), so consecutive
  * allocations land far apart, and no segment is staged contiguously.
  *
- * The shim stages with its MMU and caches on, as a kernel would: blocks are
- * written through the cache, and what must reach memory is cleaned by the
- * trampoline (copies, in-place pages) or before the MMU goes off (classic).
+ * The shim stages with its MMU and caches on, as a kernel would
+ * (KRELOC_STAGING_CACHED, handoff.h): blocks are written through the cache,
+ * and what must reach memory is cleaned by the trampoline (copies, in-place
+ * pages) or before the MMU goes off (classic).
  */
 #include "freemem.h"
 #include "shim.h"

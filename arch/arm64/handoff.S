@@ -8,13 +8,12 @@
  * jump into the trampoline's control page with x0 = its parameter block.
  *
  * The trampolines are entered with the MMU off.  A caller running with its
- * MMU on is switched off here, from identity-mapped code.  Its data cache
- * keeps what it staged: the MMU-mode trampoline reads list and sources only
- * after turning translation on again with the same (Normal write-back)
- * attributes, so it sees those lines; before that it reads nothing but its
- * control page, which kreloc_reloc_install() cleaned to PoC.  (For the
- * classic trampoline the caller cleans everything first:
- * kreloc_reloc_clean_for_mmu_off().)
+ * MMU on is switched off here, from identity-mapped code; its caches keep
+ * their lines.  Until the MMU-mode trampoline turns translation on again it
+ * reads nothing but its control page, which kreloc_reloc_install() cleaned
+ * to PoC.  Where it, or the classic one, then finds the list, sources and
+ * tables is the cache contract of <kreloc/handoff.h>: in the data cache
+ * under the attributes they were written with, or in memory.
  */
 	.globl	kreloc_reloc_enter
 kreloc_reloc_enter:

@@ -179,7 +179,11 @@ kreloc_trampoline_start:
 kreloc_relocate_classic:
 	load_args
 	sample	x26, x27
-	/* the caller cleaned in-place pages to PoC before the MMU went off */
+	/*
+	 * List and sources, in-place pages included, are in memory: staged
+	 * uncached into cleaned blocks, or cleaned to PoC by
+	 * kreloc_reloc_clean_for_mmu_off() (the cache contract, handoff.h).
+	 */
 	walk_list classic_page, nop
 	dsb	sy					// all copies reached memory
 	stamp	KRELOC_STAMP_COPIED
@@ -233,8 +237,10 @@ kreloc_relocate_classic:
 
 /*
  * A page staged at its own destination is not copied, but it may still sit
- * dirty in the data cache (the loader staged it with its caches on): push
- * it to the Point of Coherency like a copied page.
+ * dirty in the data cache (cached staging, handoff.h), and since the MMU
+ * came on a speculative access may have refilled its lines, clean lines the
+ * next kernel's MMU-off writes would leave stale: push it to the Point of
+ * Coherency like a copied page.
  */
 .macro inplace_page
 	dcache_page civac, x11
@@ -246,9 +252,11 @@ kreloc_relocate_classic:
 	/*
 	 * Install the transitional tables with the MMU off: nothing can be
 	 * translated while they change, so no break-before-make is needed.
-	 * The tables, list and sources were written with the MMU off after
-	 * their lines were cleaned and invalidated, so the walker and the
-	 * cached copy loop see memory as written.
+	 * The tables, list and sources are where the cache contract
+	 * (handoff.h) left them: in the data cache, written through these
+	 * same Normal Write-Back Inner Shareable attributes, or in memory with
+	 * no line left for them.  Either way the table walk (cacheable,
+	 * TCR.IRGN0/ORGN0) and the copy loop see them as written.
 	 */
 	msr	mair_el\el, x21
 	msr	tcr_el\el, x20

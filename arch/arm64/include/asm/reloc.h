@@ -1,6 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * reloc.h - C view of the relocation trampolines (arch/arm64/relocate.S).
+ *
+ * The caches: the architecture's side of the cache contract written in
+ * <kreloc/handoff.h>, where the embedder declares how it staged.
+ * kreloc_reloc_install() cleans the control page to PoC;
+ * kreloc_reloc_enter() turns the MMU and caches off, keeping their lines.
+ * After KRELOC_STAGING_CACHED, classic mode needs
+ * kreloc_reloc_clean_for_mmu_off() before the jump; nothing else does.  The
+ * trampolines clean every destination page to PoC themselves.
  */
 #ifndef KRELOC_ASM_RELOC_H
 #define KRELOC_ASM_RELOC_H
@@ -67,10 +75,11 @@ uint64_t kreloc_copy_plain(uint64_t dst, uint64_t src, uint64_t pages, uint64_t 
 
 /**
  * kreloc_reloc_clean_for_mmu_off() - for the classic (MMU off) trampoline
- * run by a caller whose caches were on: clean and invalidate to PoC every
+ * after KRELOC_STAGING_CACHED (handoff.h): clean and invalidate to PoC every
  * list page and every page a SOURCE entry names (in-place pages included:
  * the trampoline does not touch them), so the uncached copy reads memory as
- * the caller wrote it.
+ * the caller wrote it.  Call it after prepare(), and write no staged page
+ * afterwards.
  */
 void kreloc_reloc_clean_for_mmu_off(const struct kreloc_handoff *h);
 
