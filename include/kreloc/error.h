@@ -8,7 +8,8 @@
  * generated from it.  Codes are stable; add new ones at the end of a group.
  * Groups: generic (-1..), Image header (-10..), bundle (-20..), device tree
  * and memory map (-30..), placement and segments (-40..), entry list (-50..),
- * translation tables (-60..).
+ * translation tables (-60..), the CPU as found (-70..), the interrupt
+ * controller (-80..).
  */
 #ifndef KRELOC_ERROR_H
 #define KRELOC_ERROR_H
@@ -69,6 +70,8 @@
 	X(E_XLAT_FAULT,      -63, "address not translated: the tables fault on it") \
 	/* the CPU as found: arch/arm64, shim */ \
 	X(E_EL2_VHE,         -70, "HCR_EL2.E2H is set and cannot be cleared (no FEAT_E2H0): EL2 would use the VHE layout") \
+	/* GIC (-80..): lib/gic.c */ \
+	X(E_GIC_REDIST,      -80, "GICv3 redistributor regions malformed: no redistributor or no last frame where described") \
 	/* end */
 
 #define KRELOC_ERROR_ENUM_(name, value, text) KRELOC_##name = value,
