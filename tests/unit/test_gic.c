@@ -3,7 +3,8 @@
  * test_gic.c - the GICv3's live LPI tables (lib/gic.c): the redistributor
  * regions from the device tree (QEMU's own GICv3 tree and built ones),
  * PROPBASER / PENDBASER decoding, the walk of the redistributor frames on
- * a fake register file, and the /memreserve/ entries handed on.
+ * a fake register file, the /memreserve/ entries handed on, and a
+ * hand-off that keeps every destination and staged page off the tables.
  * Run from the repository root.
  */
 #include <setjmp.h>
@@ -20,9 +21,11 @@
 #include <kreloc/gic.h>
 
 #include "fdt_build.h"
+#include "handoff_fixture.h"
 
 #define K64	0x10000ULL
 #define M1	0x100000ULL
+#define M2	0x200000ULL
 #define G1	0x40000000ULL
 #define RD	0x080a0000ULL		/* QEMU virt's redistributor region */
 
@@ -451,6 +454,106 @@ static void test_memreserve(void **state)
 	assert_int_equal(kreloc_fdt_memreserve_live(buf, live, 1), KRELOC_E_FDT_NO_SPACE);
 }
 
+/* ---- a hand-off ------------------------------------------------------- */
+
+static struct world w;
+
+/* 256 MiB at 1 GiB, a 1 MiB Image (image_size 2 MiB), a 512 KiB initrd. */
+static void world(const struct kreloc_range *live, unsigned int nr_live, uint64_t fw_base)
+{
+	uint64_t r = 7;
+
+	world_free(&w);
+	w.nr_ram = 1;
+	w.ram[0] = (struct kreloc_range){ G1, 256 * M1 };
+	if (fw_base) {
+		w.fw[0] = (struct kreloc_range){ fw_base, M1 };
+		w.nr_fw = 1;
+	}
+	make_fdt(&w, &r);
+	make_image(&w, M1, 0, M2, 0xa);
+	make_initrd(&w, 512 * 1024);
+	snprintf(w.cmdline, sizeof(w.cmdline), "console=ttyAMA0");
+	world_setup(&w, KRELOC_MODE_MMU, 12, 1, MMFR0_ALL,
+		    kreloc_fdt_used_size(w.fdt.b) + KRELOC_HANDOFF_FDT_ROOM + 16 * nr_live);
+	w.p.live = live;
+	w.p.nr_live = nr_live;
+}
+
+static bool touches_live(const struct kreloc_range *live, unsigned int n, uint64_t base,
+			 uint64_t size)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if (kreloc_ranges_overlap(base, size, live[i].base, live[i].size))
+			return true;
+	return false;
+}
+
+/* Every page the relocation reads or writes: list, sources, destinations. */
+static void expect_list_clear_of(const struct kreloc_range *live, unsigned int n)
+{
+	const uint64_t *entry = NULL;
+	uint64_t e = w.h.ki.head, pages = 0;
+
+	while (!(e & KRELOC_IND_DONE)) {
+		uint64_t pa = e & ~(uint64_t)(KRELOC_IND_PAGE_SIZE - 1);
+
+		assert_false(touches_live(live, n, pa, KRELOC_IND_PAGE_SIZE));
+		if (e & KRELOC_IND_INDIRECTION)
+			entry = kreloc_sim_phys_read(w.alloc.sim, pa, KRELOC_IND_PAGE_SIZE);
+		assert_non_null(entry);
+		pages++;
+		e = *entry++;
+	}
+	assert_true(pages > 256);
+	assert_false(touches_live(live, n, w.h.control, 1ULL << w.h.granule_shift));
+	for (unsigned int i = 0; i < w.alloc.nr_prep; i++)
+		assert_false(touches_live(live, n, w.alloc.prep[i].base, w.alloc.prep[i].size));
+}
+
+static void test_handoff_keeps_live(void **state)
+{
+	/* where the kernel, and then the initrd and tree, would go without them */
+	const struct kreloc_range live[] = {
+		{ G1 + K64, K64 }, { G1 + 3 * M1, K64 }, { G1 + 8 * M1 + K64, K64 },
+	};
+	const void *next;
+
+	(void)state;
+	world(NULL, 0, 0);
+	assert_int_equal(kreloc_handoff_plan(&w.h, &w.p), 0);
+	assert_int_equal(w.h.place.kernel_load, G1);	/* the baseline */
+
+	world(live, 3, G1 + 8 * M1);
+	assert_int_equal(kreloc_handoff_plan(&w.h, &w.p), 0);
+	for (unsigned int i = 0; i < w.h.nr_segs; i++)
+		assert_false(touches_live(live, 3, w.h.segs[i].dest, w.h.segs[i].memsz));
+	assert_false(touches_live(live, 3, w.h.place.kernel_load, M2));
+	/* handed on: the two not inside the firmware's entry, after it */
+	next = w.fdt_buf;
+	assert_int_equal(fdt_num_mem_rsv(next), 3);
+	expect_rsv(next, 0, G1 + 8 * M1, M1);
+	expect_rsv(next, 1, G1 + K64, K64);
+	expect_rsv(next, 2, G1 + 3 * M1, K64);
+
+	world_memory(&w, 3, NULL);
+	assert_int_equal(kreloc_handoff_stage(&w.h), 0);
+	w.alloc.preparing = true;
+	assert_int_equal(kreloc_handoff_prepare(&w.h, kreloc_sim_phys_read, w.alloc.sim), 0);
+	expect_list_clear_of(live, 3);
+
+	world(live, 3, 0);
+	w.p.live = NULL;
+	assert_int_equal(kreloc_handoff_plan(&w.h, &w.p), KRELOC_E_INVAL);
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	world_free(&w);
+	return 0;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -462,6 +565,7 @@ int main(void)
 		cmocka_unit_test(test_walk_strides),
 		cmocka_unit_test(test_walk_bad),
 		cmocka_unit_test(test_memreserve),
+		cmocka_unit_test_teardown(test_handoff_keeps_live, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
