@@ -133,17 +133,35 @@ void kreloc_gic_lpi_tables(uint64_t propbaser, uint64_t pendbaser, struct kreloc
 	pend->size = KRELOC_ALIGN_UP((1ULL << bits) / 8, GICR_PAGE);
 }
 
-/* Add @r to @out unless it is empty or already there. */
+/*
+ * Add @r to @out, merged with every range it overlaps or touches: a
+ * property table shared by all redistributors counts once, and pending
+ * tables allocated one after another become one range.
+ */
 static int add_table(struct kreloc_gic_lpi *out, const struct kreloc_range *r)
 {
+	uint64_t lo = r->base, hi = r->base + r->size;
+	unsigned int i = 0;
+
 	if (!r->size)
 		return 0;
-	for (unsigned int i = 0; i < out->nr_table; i++)
-		if (out->table[i].base == r->base && out->table[i].size == r->size)
-			return 0;
+	while (i < out->nr_table) {
+		const struct kreloc_range *t = &out->table[i];
+
+		if (t->base > hi || kreloc_range_end(t) < lo) {
+			i++;
+			continue;
+		}
+		lo = t->base < lo ? t->base : lo;
+		hi = kreloc_range_end(t) > hi ? kreloc_range_end(t) : hi;
+		memmove(&out->table[i], &out->table[i + 1],
+			(out->nr_table - i - 1) * sizeof(out->table[0]));
+		out->nr_table--;
+		i = 0;
+	}
 	if (out->nr_table == KRELOC_GIC_MAX_LPI_TABLES)
 		return KRELOC_E_NOSPACE;
-	out->table[out->nr_table++] = *r;
+	out->table[out->nr_table++] = (struct kreloc_range){ lo, hi - lo };
 	return 0;
 }
 

@@ -23,7 +23,7 @@
 
 /* Redistributor regions kreloc_fdt_gicv3() takes (#redistributor-regions). */
 #define KRELOC_GIC_MAX_REDIST_REGIONS	8
-/* Distinct LPI tables kreloc_gic_find_lpi_tables() collects. */
+/* Disjoint LPI table ranges kreloc_gic_find_lpi_tables() collects. */
 #define KRELOC_GIC_MAX_LPI_TABLES	32
 
 /* Redistributor registers, offsets in a frame's RD_base page. */
@@ -105,8 +105,10 @@ struct kreloc_gicr_io {
 
 /**
  * struct kreloc_gic_lpi - the live LPI tables found.
- * @table:      distinct ranges (the property table is usually shared by
- *              all redistributors), in the order found
+ * @table:      the tables, those that overlap or touch merged into one
+ *              range (the property table is usually shared by all
+ *              redistributors, and per-CPU pending tables are often
+ *              allocated one after another)
  * @nr_table:   entries in @table
  * @nr_rd:      redistributors walked
  * @nr_enabled: of those, with EnableLPIs set
@@ -132,7 +134,7 @@ struct kreloc_gic_lpi {
  * Return: 0; KRELOC_E_INVAL (NULL argument); KRELOC_E_GIC_REDIST (a frame
  * whose GICR_PIDR2.ArchRev is neither GICv3 nor GICv4, or a region that
  * ends before a frame with Last); KRELOC_E_NOSPACE (more than
- * KRELOC_GIC_MAX_LPI_TABLES distinct tables).
+ * KRELOC_GIC_MAX_LPI_TABLES disjoint ranges).
  */
 int kreloc_gic_find_lpi_tables(const struct kreloc_gicv3 *gic, const struct kreloc_gicr_io *io,
 			       struct kreloc_gic_lpi *out);

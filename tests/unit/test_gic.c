@@ -318,10 +318,28 @@ static void test_walk_qemu(void **state)
 	assert_int_equal(kreloc_gic_find_lpi_tables(&F.v3, &fake_io, &out), 0);
 	assert_int_equal(out.nr_rd, 2);
 	assert_int_equal(out.nr_enabled, 2);
-	assert_int_equal(out.nr_table, 3);	/* the property table is shared */
+	/* the property table is shared; the pending tables touch: one range */
+	assert_int_equal(out.nr_table, 2);
 	expect_range(&out.table[0], 0x421a0000, K64);
-	expect_range(&out.table[1], 0x401b0000, K64);
-	expect_range(&out.table[2], 0x401c0000, K64);
+	expect_range(&out.table[1], 0x401b0000, 2 * K64);
+
+	/* as the e2e run found them: all three one after another */
+	F.rd[0].pendbaser = 0x421b0000;
+	F.rd[1].pendbaser = 0x421c0000;
+	assert_int_equal(kreloc_gic_find_lpi_tables(&F.v3, &fake_io, &out), 0);
+	assert_int_equal(out.nr_table, 1);
+	expect_range(&out.table[0], 0x421a0000, 3 * K64);
+
+	/* a pending table that bridges two ranges found before it */
+	F.rd[0].pendbaser = 0x421c0000;
+	F.rd[1].pendbaser = 0x421b0000;
+	F.rd[1].propbaser = 0x421d0000 | 15;
+	assert_int_equal(kreloc_gic_find_lpi_tables(&F.v3, &fake_io, &out), 0);
+	assert_int_equal(out.nr_table, 1);
+	expect_range(&out.table[0], 0x421a0000, 4 * K64);
+	F.rd[0].pendbaser = 0x401b0000;
+	F.rd[1].pendbaser = 0x401c0000;
+	F.rd[1].propbaser = 0x421a0000 | 15;
 
 	/* LPIs off in one: only the other's tables */
 	F.rd[0].ctlr = 0;
@@ -396,12 +414,12 @@ static void test_walk_bad(void **state)
 	fake_region(M1);	/* an empty region: reads as zero */
 	assert_int_equal(kreloc_gic_find_lpi_tables(&F.v3, &fake_io, &out), KRELOC_E_GIC_REDIST);
 
-	/* More distinct tables than the result holds */
+	/* More disjoint tables than the result holds */
 	fake_region(16 * M1);
 	for (unsigned int i = 0; i < KRELOC_GIC_MAX_LPI_TABLES; i++)
 		fake_add(RD + i * 0x20000ULL,
 			 i + 1 == KRELOC_GIC_MAX_LPI_TABLES ? KRELOC_GICR_TYPER_LAST : 0,
-			 0x50000000, 0x60000000 + i * K64);
+			 0x50000000, 0x60000000 + i * 2 * K64);
 	assert_int_equal(kreloc_gic_find_lpi_tables(&F.v3, &fake_io, &out), KRELOC_E_NOSPACE);
 	F.rd[0].ctlr = 0;	/* one fewer pending table: fits exactly */
 	assert_int_equal(kreloc_gic_find_lpi_tables(&F.v3, &fake_io, &out), 0);
