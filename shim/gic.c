@@ -87,9 +87,12 @@ void gic_warn_overlap(const struct shim_gic *g, uint64_t base, uint64_t size, co
 	 * been written under the copy.  Nothing can move them now (their
 	 * base registers are fixed while LPIs are on), so say so.
 	 */
-	for (unsigned int i = 0; i < g->lpi.nr_table; i++)
-		if (kreloc_ranges_overlap(base, size, g->lpi.table[i].base, g->lpi.table[i].size))
+	for (unsigned int i = 0; i < g->lpi.nr_table; i++) {
+		const struct kreloc_range *t = &g->lpi.table[i];
+
+		if (kreloc_ranges_overlap(base, size, t->base, t->size))
 			shim_printf("kreloc: warning: live LPI table 0x%lx+0x%lx lies in the %s "
-				    "the previous loader wrote at 0x%lx+0x%lx\n", g->lpi.table[i].base,
-				    g->lpi.table[i].size, what, base, size);
+				    "the previous loader wrote at 0x%lx+0x%lx\n", t->base, t->size,
+				    what, base, size);
+	}
 }

@@ -136,7 +136,8 @@ static void test_fdt_bad(void **state)
 	} while (0)
 	ONE(CELLS("#redistributor-regions", 0); PAIRS("reg", 2, 2, 0x8000000, K64, RD, M1));
 	assert_int_equal(kreloc_fdt_gicv3(T, &g), KRELOC_E_GIC_REDIST);
-	ONE(b_bytes("#redistributor-regions", "\0\0\0\1\0", 5); PAIRS("reg", 2, 2, 0x8000000, K64, RD, M1));
+	ONE(b_bytes("#redistributor-regions", "\0\0\0\1\0", 5);
+	    PAIRS("reg", 2, 2, 0x8000000, K64, RD, M1));
 	assert_int_equal(kreloc_fdt_gicv3(T, &g), KRELOC_E_GIC_REDIST);
 	ONE((void)0);				/* no reg */
 	assert_int_equal(kreloc_fdt_gicv3(T, &g), KRELOC_E_GIC_REDIST);
