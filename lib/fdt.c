@@ -275,11 +275,7 @@ int kreloc_fdt_chosen_initrd(const void *fdt, uint64_t *start, uint64_t *end)
 	return 1;
 }
 
-/*
- * Translate @addr, an address in the space of bus @bus (the parent of the
- * node it came from), to a root address.
- */
-static int translate(const void *fdt, int bus, uint64_t *addr)
+int kreloc_fdt_translate(const void *fdt, int bus, uint64_t *addr)
 {
 	while (bus != 0) {
 		const fdt32_t *r;
@@ -350,7 +346,7 @@ static int node_base(const void *fdt, int node, uint64_t *base)
 	if (len < (ac + sc) * 4)
 		return KRELOC_E_FDT_RANGE;
 	addr = read_cells(reg, ac);
-	err = translate(fdt, parent, &addr);
+	err = kreloc_fdt_translate(fdt, parent, &addr);
 	if (err)
 		return err;
 	*base = addr;

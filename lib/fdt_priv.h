@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * fdt_priv.h - shared by lib/fdt.c and lib/fdt_check.c; not installed.
+ * fdt_priv.h - shared by lib/fdt.c, lib/fdt_check.c and lib/gic.c; not installed.
  */
 #ifndef KRELOC_FDT_PRIV_H
 #define KRELOC_FDT_PRIV_H
@@ -25,5 +25,19 @@ int kreloc_fdt_check_blob(const void *fdt);
  * Return: 0 or KRELOC_E_FDT.
  */
 int kreloc_fdt_check_layout(const void *fdt);
+
+/**
+ * kreloc_fdt_translate() - a bus address as a root (physical) address.
+ * @fdt:  a blob that passed kreloc_fdt_check_blob()
+ * @bus:  the parent of the node @addr came from
+ * @addr: in: the address in @bus's space; out: translated through the
+ *        ranges of @bus and every ancestor (an empty ranges is the
+ *        identity)
+ *
+ * Return: 0; KRELOC_E_FDT; KRELOC_E_FDT_RANGE (an ancestor without ranges,
+ * cells other than 1 or 2, no ranges entry covering the address, or a
+ * translation that wraps).
+ */
+int kreloc_fdt_translate(const void *fdt, int bus, uint64_t *addr);
 
 #endif /* KRELOC_FDT_PRIV_H */

@@ -7,6 +7,7 @@
 #include <kreloc/bundle.h>
 #include <kreloc/error.h>
 #include <kreloc/fdt.h>
+#include <kreloc/gic.h>
 #include <kreloc/handoff.h>
 #include <kreloc/seed.h>
 
@@ -113,7 +114,8 @@ static int build_fdt(struct kreloc_handoff *h, const struct kreloc_payload *p)
 	struct kreloc_chosen c = { 0 };
 	struct kreloc_seeds seeds;
 	char bootargs[BOOTARGS_MAX + 1];
-	uint64_t room = kreloc_fdt_used_size(p->fdt) + KRELOC_HANDOFF_FDT_ROOM;
+	/* plus a /memreserve/ entry (16 bytes) per live range */
+	uint64_t room = kreloc_fdt_used_size(p->fdt) + KRELOC_HANDOFF_FDT_ROOM + 16ULL * p->nr_live;
 	int err;
 
 	if (p->fdt_buf_size < room)
@@ -139,6 +141,8 @@ static int build_fdt(struct kreloc_handoff *h, const struct kreloc_payload *p)
 	for (unsigned int i = 0; i < p->nr_preserve && !err; i++)
 		if (fdt_add_mem_rsv(p->fdt_buf, p->preserve[i].base, p->preserve[i].size))
 			err = KRELOC_E_FDT_NO_SPACE;
+	if (!err)
+		err = kreloc_fdt_memreserve_live(p->fdt_buf, p->live, p->nr_live);
 	if (!err && h->counters)
 		err = add_mailbox(h, p->fdt_buf);
 	else if (!err && fdt_pack(p->fdt_buf))
@@ -186,6 +190,7 @@ int kreloc_handoff_plan(struct kreloc_handoff *h, const struct kreloc_payload *p
 	if (!h || !p || !h->map || !h->alloc || !p->image || !p->fdt || !p->fdt_buf ||
 	    (p->initrd_len && !p->initrd) || (h->el != 1 && h->el != 2) ||
 	    p->nr_preserve > KRELOC_HANDOFF_MAX_PRESERVE || (p->nr_preserve && !p->preserve) ||
+	    (p->nr_live && !p->live) ||
 	    (h->mode != KRELOC_MODE_MMU && h->mode != KRELOC_MODE_CLASSIC))
 		return KRELOC_E_INVAL;
 	err = kreloc_image_parse(p->image, p->image_len, &h->img);
@@ -193,6 +198,12 @@ int kreloc_handoff_plan(struct kreloc_handoff *h, const struct kreloc_payload *p
 		err = kreloc_image_check_cpu(&h->img, kreloc_xlat_granules(h->mmfr0));
 	if (err)
 		return err;
+	/* Live memory is never a destination, a staged page or a table. */
+	for (unsigned int i = 0; i < p->nr_live; i++) {
+		err = kreloc_memmap_add_reserved(h->map, p->live[i].base, p->live[i].size);
+		if (err)
+			return err;
+	}
 	if (h->mode == KRELOC_MODE_MMU) {
 		pa_bits = kreloc_xlat_check_cpu(h->mmfr0, h->granule_shift);
 		if (pa_bits < 0)

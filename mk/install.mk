@@ -101,13 +101,15 @@ uninstall:
 
 # ---- docs/demo-plan.svg -----------------------------------------------------
 # The map of the demo's real plan: build/demo.bundle (written by `make demo`)
-# on the device tree QEMU's virt board gives a 1 GiB guest, proved and drawn
+# on the device tree QEMU's virt board gives a 1 GiB guest (GICv3 with an
+# ITS, as scripts/qemu-run starts it), proved and drawn
 # on the host by `kreloc verify` and `kreloc map`.
 DEMO_DTB	:= $(B)/virt-1g.dtb
 
 .PHONY: demo-plan
 demo-plan: $(CLI)
 	@[ -s $(B)/demo.bundle ] || { echo "demo-plan: run make demo first ($(B)/demo.bundle)" >&2; exit 1; }
-	qemu-system-aarch64 -M virt -cpu max -m 1G -nic none -machine dumpdtb=$(DEMO_DTB) >/dev/null
+	qemu-system-aarch64 -M virt,gic-version=3,its=on -cpu max -m 1G -nic none \
+		-machine dumpdtb=$(DEMO_DTB) >/dev/null
 	$(CLI) verify $(B)/demo.bundle --dtb $(DEMO_DTB)
 	$(CLI) map $(B)/demo.bundle --dtb $(DEMO_DTB) --svg docs/demo-plan.svg

@@ -18,6 +18,7 @@
 #include <kreloc/sha256.h>
 #include <libfdt.h>
 #include "freemem.h"
+#include "gic.h"
 #include "pmu.h"
 #include "shim.h"
 
@@ -44,6 +45,7 @@ struct shim_state {
 	const char *early_ctx;		/* ... and what it concerned */
 	struct kreloc_memmap map;
 	struct kreloc_range bundle_range;
+	struct shim_gic gic;		/* the redistributors and their live LPI tables */
 	struct kreloc_bundle bundle;
 	struct freemem free;
 	struct kreloc_handoff h;
@@ -249,14 +251,15 @@ static void bootstrap_mmu(void)
 }
 
 /*
- * Runtime: RAM read-write, the shim's code executable, the console as
- * Device memory; the same attributes as the bootstrap map wherever both
- * map memory (kreloc_mmu_on() keeps the caches).  Without a memory map (a
- * refusal is pending) the bootstrap regions stay, with the console.
+ * Runtime: RAM read-write, the shim's code executable, the console and
+ * the GIC's redistributors as Device memory; the same attributes as the
+ * bootstrap map wherever both map memory (kreloc_mmu_on() keeps the
+ * caches).  Without a memory map (a refusal is pending) the bootstrap
+ * regions stay, with the console.
  */
 static void runtime_mmu(void)
 {
-	struct kreloc_xlat_region r[KRELOC_MEMMAP_MAX_RAM + 4];
+	struct kreloc_xlat_region r[KRELOC_MEMMAP_MAX_RAM + KRELOC_GIC_MAX_REDIST_REGIONS + 4];
 	unsigned int n = 0;
 
 	if (st.early_err) {
@@ -270,6 +273,7 @@ static void runtime_mmu(void)
 		}
 		r[n++] = (struct kreloc_xlat_region){ st.base, (uint64_t)(_text_end - _image_start),
 						      KRELOC_XLAT_RX_CODE };
+		n += gic_map(&st.gic, &r[n]);
 	}
 	if (st.uart)
 		r[n++] = (struct kreloc_xlat_region){ KRELOC_ALIGN_DOWN(st.uart, 4096), 4096,
@@ -310,7 +314,10 @@ static int read_memory_map(void)
 		defer(KRELOC_E_SEG_NOT_RAM, "bundle outside RAM");
 		return KRELOC_E_SEG_NOT_RAM;
 	}
-	return 0;
+	/* Where the redistributors are, to map them before reading them. */
+	err = gic_find(st.fdt_in, &st.gic);
+	defer(err, "incoming device tree: GICv3 node");
+	return err;
 }
 
 /*
@@ -381,6 +388,7 @@ static void plan(void)
 		.fdt = b->dtb.data ? (const void *)b->dtb.data : st.fdt_in,
 		.fdt_buf = fdt_buf, .fdt_buf_size = sizeof(fdt_buf),
 		.preserve = b->preserve, .nr_preserve = b->nr_preserve,
+		.live = st.gic.lpi.table, .nr_live = st.gic.lpi.nr_table,
 		.image_sha256 = b->image.sha256, .initrd_sha256 = initrd->sha256,
 	};
 	unsigned int n = 0;
@@ -581,6 +589,10 @@ void shim_main(void *fdt, uint64_t el, uint64_t base, uint64_t hcr_el2)
 	if (st.early_err)
 		shim_fail(st.early_err, st.early_ctx);
 	check_el2_regime("shim entered at EL2");
+	gic_read_lpi_tables(&st.gic);
+	gic_warn_overlap(&st.gic, st.base, (uint64_t)(_end - _image_start), "shim image");
+	gic_warn_overlap(&st.gic, (uint64_t)(uintptr_t)fdt, fdt_totalsize(fdt), "device tree");
+	gic_warn_overlap(&st.gic, st.bundle_range.base, st.bundle_range.size, "bundle");
 	parse_bundle();
 	plan();
 	pmu_sample(&st.t_planned);

@@ -8,7 +8,8 @@
  * generated from it.  Codes are stable; add new ones at the end of a group.
  * Groups: generic (-1..), Image header (-10..), bundle (-20..), device tree
  * and memory map (-30..), placement and segments (-40..), entry list (-50..),
- * translation tables (-60..), the CPU and its caches (-70..).
+ * translation tables (-60..), the CPU and its caches (-70..), the interrupt
+ * controller (-80..).
  */
 #ifndef KRELOC_ERROR_H
 #define KRELOC_ERROR_H
@@ -70,6 +71,8 @@
 	/* the CPU and its caches: arch/arm64, shim, lib/handoff.c */ \
 	X(E_EL2_VHE,         -70, "HCR_EL2.E2H is set and cannot be cleared (no FEAT_E2H0): EL2 would use the VHE layout") \
 	X(E_CACHE_CONTRACT,  -71, "staging memory's cache state undeclared, or written uncached without a clean to PoC") \
+	/* GIC (-80..): lib/gic.c */ \
+	X(E_GIC_REDIST,      -80, "GICv3 redistributor regions malformed: no redistributor or no last frame where described") \
 	/* end */
 
 #define KRELOC_ERROR_ENUM_(name, value, text) KRELOC_##name = value,

@@ -104,7 +104,7 @@ enum kreloc_staging {
  *                       kreloc_fdt_check()
  * @fdt_buf:             8-byte aligned buffer the edited tree is built in;
  * @fdt_buf_size:        at least kreloc_fdt_used_size(@fdt) +
- *                       KRELOC_HANDOFF_FDT_ROOM bytes
+ *                       KRELOC_HANDOFF_FDT_ROOM + 16 * @nr_live bytes
  * @image_sha256, @initrd_sha256: expected SHA-256 of the Image / initrd, or
  *                       NULL; kreloc_handoff_verify() checks the staged
  *                       copies against them (and the tree against the
@@ -115,6 +115,11 @@ enum kreloc_staging {
  *                       also reserves them in the map, so no destination
  *                       or staged page touches them.  At most
  *                       KRELOC_HANDOFF_MAX_PRESERVE.
+ * @live, @nr_live:      ranges a device keeps using across the hand-off,
+ *                       such as the GIC's LPI tables (gic.h): plan()
+ *                       reserves each in the map before anything is
+ *                       placed, and hands it on as a /memreserve/ entry of
+ *                       the next tree unless one already covers it.
  */
 struct kreloc_payload {
 	const void *image;
@@ -127,6 +132,8 @@ struct kreloc_payload {
 	uint64_t fdt_buf_size;
 	const struct kreloc_range *preserve;
 	unsigned int nr_preserve;
+	const struct kreloc_range *live;
+	unsigned int nr_live;
 	const uint8_t *image_sha256;
 	const uint8_t *initrd_sha256;
 };

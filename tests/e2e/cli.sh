@@ -221,13 +221,15 @@ e2e_check cli_json_map "map --json is not valid JSON with ok true" \
 	python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); sys.exit(not d["ok"])' map.json
 
 # ---- the plan is what the shim did ---------------------------------------------------------
-# e2e/boot.sh booted build/e2e/boot.bundle at EL1 on QEMU virt with 1 GiB;
-# the shim's report says where it put everything.
+# e2e/boot.sh booted build/e2e/boot.bundle at EL1 on QEMU virt with 1 GiB
+# and a GICv3 with an ITS (tests/fdt/qemu-virt-gicv3.dtb is that machine's
+# tree); the shim's report says where it put everything.
 REPORT=$E2E_OUT/boot_el1_${MODE}.report
 BOOT_BUNDLE=$E2E_OUT/boot.bundle
 if [ -s "$REPORT" ] && [ -s "$BOOT_BUNDLE" ] && [ "$REPORT" -nt "$BOOT_BUNDLE" ] &&
    grep -q '"result": "ok"' "$REPORT"; then
-	"$K" plan "$BOOT_BUNDLE" --dtb virt.dtb --json >shim.json 2>&1
+	"$K" plan "$BOOT_BUNDLE" --dtb "$E2E_ROOT/tests/fdt/qemu-virt-gicv3.dtb" --json \
+		>shim.json 2>&1
 	e2e_check cli_plan_matches_shim "plan and the shim's report disagree: $(cat shim.json | head -c 300)" \
 		python3 - "$REPORT" shim.json <<'EOF'
 import json, sys

@@ -8,8 +8,9 @@
  *  - a blob that passes only the header check is read the way the shim reads
  *    its incoming tree before validating it (PSCI method, console UART):
  *    nothing may crash and only documented codes may come back;
- *  - a valid blob is read (memory map, initrd, console, PSCI, seeds; the
- *    memory map must be sorted, merged and non-wrapping), copied for editing
+ *  - a valid blob is read (memory map, initrd, console, PSCI, GICv3
+ *    redistributor regions, seeds; the memory map must be sorted, merged
+ *    and non-wrapping, the regions whole 64 KiB pages that do not wrap), copied for editing
  *    with kreloc_fdt_prepare() (the copy must pass the full check and read
  *    the same), and /chosen is written with kreloc_fdt_set_chosen(): after
  *    success the tree passes the full check, every value reads back exactly,
@@ -23,6 +24,7 @@
 #include <libfdt.h>
 
 #include <kreloc/fdt.h>
+#include <kreloc/gic.h>
 #include <kreloc/memmap.h>
 
 #include "fuzz.h"
@@ -60,6 +62,8 @@ struct facts {
 	int uart;
 	uint64_t uart_base;
 	int psci;
+	int gic;
+	struct kreloc_gicv3 gicv3;
 };
 
 static void read_facts(const void *fdt, struct facts *x)
@@ -81,6 +85,22 @@ static void read_facts(const void *fdt, struct facts *x)
 	x->psci = kreloc_fdt_psci_method(fdt);
 	FZ_CHECK(x->psci == 0 || x->psci == 'h' || x->psci == 's' || READ_CODES(x->psci),
 		 "psci_method: %d", x->psci);
+	x->gic = kreloc_fdt_gicv3(fdt, &x->gicv3);
+	FZ_CHECK(x->gic == 0 || x->gic == 1 || x->gic == KRELOC_E_GIC_REDIST || READ_CODES(x->gic),
+		 "gicv3: %d", x->gic);
+	if (x->gic != 1) {
+		memset(&x->gicv3, 0, sizeof(x->gicv3));
+		return;
+	}
+	FZ_CHECK(x->gicv3.nr_redist >= 1 && x->gicv3.nr_redist <= KRELOC_GIC_MAX_REDIST_REGIONS,
+		 "gicv3: %u regions", x->gicv3.nr_redist);
+	for (unsigned int i = 0; i < x->gicv3.nr_redist; i++) {
+		const struct kreloc_range *r = &x->gicv3.redist[i];
+
+		FZ_CHECK(r->size && r->base + r->size > r->base && !(r->base & 0xffff) &&
+			 !(r->size & 0xffff), "gicv3: region %u %#llx+%#llx", i,
+			 (unsigned long long)r->base, (unsigned long long)r->size);
+	}
 }
 
 static void check_ranges(const struct kreloc_range *r, unsigned int n, const char *what)
@@ -107,6 +127,8 @@ static void same_facts(const struct facts *a, const struct facts *b, const char 
 		 when, a->uart, (unsigned long long)a->uart_base, b->uart,
 		 (unsigned long long)b->uart_base);
 	FZ_CHECK(a->psci == b->psci, "%s: PSCI %d then %d", when, a->psci, b->psci);
+	FZ_CHECK(a->gic == b->gic && !memcmp(&a->gicv3, &b->gicv3, sizeof(a->gicv3)),
+		 "%s: GICv3 %d then %d", when, a->gic, b->gic);
 }
 
 /* Root cells as set_chosen reads them (0: not 1 or 2). */

@@ -203,8 +203,9 @@ def main():
         ("scaled", 3, 0x80, 3, 0x8, 1),
         ("nested", 1, 3, 2, 2)], 64, 0x40000000))
 
-    # fdt: the real QEMU trees, a board tree, and trees with reservations
-    for f in ("qemu-virt.dtb", "qemu-virt-el2.dtb"):
+    # fdt: the real QEMU trees (GICv2, EL2, GICv3 with an ITS), a board tree,
+    # and trees with reservations
+    for f in ("qemu-virt.dtb", "qemu-virt-el2.dtb", "qemu-virt-gicv3.dtb"):
         write(out, "fdt", f, open(os.path.join(ROOT, "tests/fdt", f), "rb").read())
     board = subprocess.run(["dtc", "-q", "-I", "dts", "-O", "dtb",
                             os.path.join(ROOT, "tests/fdt/board.dts")],
