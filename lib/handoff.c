@@ -205,11 +205,17 @@ int kreloc_handoff_plan(struct kreloc_handoff *h, const struct kreloc_payload *p
 	if (err)
 		return err;
 
+	/*
+	 * The kernel segment is the whole image_size, zero-filled past the
+	 * file: the rest is the next kernel's BSS, first page tables and early
+	 * stacks, which it writes with its MMU off.  A staged, list, table or
+	 * control page there would be written with the caches on and could be
+	 * evicted over that data later.
+	 */
 	h->nr_segs = 0;
 	h->seg_sha256[h->nr_segs] = p->image_sha256;
 	h->segs[h->nr_segs++] = (struct kreloc_segment){
-		p->image, p->image_len, h->place.kernel_load,
-		KRELOC_ALIGN_UP(p->image_len, KRELOC_PAGE_SIZE) };
+		p->image, p->image_len, h->place.kernel_load, h->place.kernel_size };
 	if (p->initrd_len) {
 		h->seg_sha256[h->nr_segs] = p->initrd_sha256;
 		h->segs[h->nr_segs++] = (struct kreloc_segment){

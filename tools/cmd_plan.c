@@ -83,8 +83,8 @@ static void print_text(const struct planner *pl)
 		if (i == 1 && !r->p.initrd_len)
 			k++;
 		if (i == 0)
-			snprintf(note, sizeof(note), "%" PRIu64 " bytes, %s kept free%s",
-				 h->segs[i].bufsz, planner_human(h->place.kernel_size, hb, sizeof(hb)),
+			snprintf(note, sizeof(note), "%" PRIu64 " bytes, zero-filled to %s%s",
+				 h->segs[i].bufsz, planner_human(h->segs[i].memsz, hb, sizeof(hb)),
 				 h->img.legacy ? ", legacy Image" : "");
 		else
 			snprintf(note, sizeof(note), "%" PRIu64 " bytes", h->segs[i].bufsz);

@@ -107,7 +107,8 @@ struct kreloc_payload {
  * @salt:          a value unique to this hand-off (a counter reading)
  *
  * Results, valid once the step that fills them returned 0:
- * plan():    @img, @place, @segs, @seg_sha256 (expected digests; the tree's
+ * plan():    @img, @place, @segs (the kernel's is image_size long, zero-filled
+ *            past the file), @seg_sha256 (expected digests; the tree's
  *            is @fdt_sha256), @nr_segs, @fdt_size, @seeds, @mailbox
  * stage():   @ki (counts of source, list and set-aside pages)
  * prepare(): @control, @control_va, @xlat (MMU mode), @list

@@ -163,7 +163,7 @@ verdict verify_ok_el2 0 '^proved: 9 checks proved' verify fake.bundle \
 	--dtb "$E2E_ROOT/tests/fdt/qemu-virt-el2.dtb" --el 2
 verdict verify_ok_classic 0 'skip +tables .*classic mode' verify classic.bundle --dtb virt.dtb
 verdict verify_ok_64g 0 '^proved: 9 checks' verify high64k.bundle --ram 0x80000000:64G --seed 3
-verdict verify_ok_small 0 '^proved: 9 checks' verify big.bundle --ram 0x40000000:22M --shim-size 64K
+verdict verify_ok_small 0 '^proved: 9 checks' verify big.bundle --ram 0x40000000:23M --shim-size 64K
 for s in 2 3 4 5; do
 	verdict "verify_ok_seed$s" 0 '^proved: 9 checks' verify fake.bundle --ram 0x40000000:64M --seed "$s"
 done
