@@ -3,7 +3,8 @@
  * test_handoff_pages.c - where a hand-off's own pages (staged sources, list,
  * zero page, control page, transitional tables) may lie, and what the
  * tables map: never in the next kernel's image_size past its file (its
- * BSS, first page tables and early stacks).
+ * BSS, first page tables and early stacks), never over no-map memory; and
+ * the fall back to classic mode when there is no memory for the tables.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -164,10 +165,161 @@ static void test_kernel_segment_is_image_size(void **state)
 	}
 }
 
+/*
+ * Item 2: no-map memory (firmware carve-outs) is never mapped by the
+ * transitional tables, at any granule, nor used by the hand-off, even when
+ * it is not aligned to the granule; nor is the rest of the granules it
+ * touches.
+ */
+static void test_nomap_unmapped(void **state)
+{
+	static const unsigned int shifts[] = { 12, 14, 16 };
+	static const struct kreloc_range holes[] = {
+		{ G1 + 64 * M1, 2 * M1 },		/* aligned */
+		{ G1 + 100 * M1 + K4, 2 * K4 },		/* inside one granule */
+		{ G1 + 130 * M1 - K4, 3 * K4 },		/* across a granule boundary */
+	};
+	static struct used u;
+
+	(void)state;
+	for (unsigned int s = 0; s < KRELOC_ARRAY_SIZE(shifts); s++) {
+		uint64_t g = 1ULL << shifts[s];
+
+		for (uint64_t seed = 1; seed <= 3; seed++) {
+			struct kreloc_sim_alloc_cfg cfg = { .collide_pct = 20 };
+
+			big_bss_world(KRELOC_MODE_MMU, shifts[s]);
+			w.ram[0].size = 256 * M1;
+			{
+				uint64_t r = 7;
+
+				make_fdt(&w, &r);
+			}
+			world_setup(&w, KRELOC_MODE_MMU, shifts[s], 1 + seed % 2, MMFR0_ALL, 0);
+			for (unsigned int i = 0; i < KRELOC_ARRAY_SIZE(holes); i++)
+				assert_int_equal(kreloc_memmap_add_nomap(&w.map, holes[i].base,
+									 holes[i].size), 0);
+			w.h.place_high = seed == 2;
+			assert_int_equal(kreloc_handoff_plan(&w.h, &w.p), 0);
+			assert_false(w.h.xlat_fallback);
+			cfg.segs = w.h.segs;
+			cfg.nr_segs = w.h.nr_segs;
+			world_memory(&w, seed, &cfg);
+			assert_int_equal(kreloc_handoff_stage(&w.h), 0);
+			assert_int_equal(kreloc_handoff_prepare(&w.h, kreloc_sim_phys_read,
+								w.alloc.sim), 0);
+			assert_int_equal(w.h.mode, KRELOC_MODE_MMU);
+			collect(&u);
+			for (unsigned int i = 0; i < KRELOC_ARRAY_SIZE(holes); i++) {
+				uint64_t lo = KRELOC_ALIGN_DOWN(holes[i].base, g);
+				uint64_t hi = KRELOC_ALIGN_UP(holes[i].base + holes[i].size, g);
+
+				for (uint64_t va = lo; va < hi; va += K4) {
+					struct kreloc_xlat_walk_result res;
+
+					if (kreloc_xlat_walk(&w.h.xlat, va, kreloc_sim_phys_read,
+							     w.alloc.sim, &res) != KRELOC_E_XLAT_FAULT)
+						fail_msg("%uK granule: 0x%llx (no-map granule) is mapped",
+							 1u << (shifts[s] - 10),
+							 (unsigned long long)va);
+				}
+				for (unsigned int j = 0; j < u.n; j++)
+					if (kreloc_ranges_overlap(u.r[j].base, u.r[j].size, lo, hi - lo))
+						fail_msg("%s page 0x%llx in an unmapped no-map granule",
+							 u.what[j], (unsigned long long)u.r[j].base);
+				for (unsigned int j = 0; j < w.h.nr_segs; j++)
+					assert_false(kreloc_ranges_overlap(w.h.segs[j].dest,
+									   w.h.segs[j].memsz, lo,
+									   hi - lo));
+			}
+		}
+	}
+}
+
+/*
+ * Item 11: free RAM holds everything but the worst-case tables: plan()
+ * falls back to classic mode instead of refusing, and the hand-off works.
+ */
+static void test_fallback_plan(void **state)
+{
+	uint64_t size;
+	struct kreloc_sim_result res;
+
+	(void)state;
+	/* the smallest RAM (in 64K steps) that classic mode can use */
+	for (size = 24 * M1;; size += 0x10000) {
+		uint64_t r = 7;
+		int err;
+
+		assert_true(size < 64 * M1);
+		big_bss_world(KRELOC_MODE_CLASSIC, 16);
+		w.ram[0].size = size;
+		make_fdt(&w, &r);
+		world_setup(&w, KRELOC_MODE_CLASSIC, 16, 1, MMFR0_ALL, 0);
+		err = kreloc_handoff_plan(&w.h, &w.p);
+		if (!err)
+			break;
+		assert_true(err == KRELOC_E_NOMEM || err == KRELOC_E_NO_ROOM ||
+			    err == KRELOC_E_INITRD_WINDOW);
+	}
+	assert_false(w.h.xlat_fallback);
+	/* MMU mode with 64K tables needs more than 16 further pages there */
+	{
+		uint64_t r = 7;
+
+		big_bss_world(KRELOC_MODE_MMU, 16);
+		w.ram[0].size = size;
+		make_fdt(&w, &r);
+		world_setup(&w, KRELOC_MODE_MMU, 16, 1, MMFR0_ALL, 0);
+	}
+	assert_int_equal(kreloc_handoff_plan(&w.h, &w.p), 0);
+	assert_true(w.h.xlat_fallback);
+	assert_int_equal(w.h.mode, KRELOC_MODE_CLASSIC);
+	assert_int_equal(w.alloc.calls, 0);
+	world_memory(&w, 3, NULL);
+	assert_int_equal(kreloc_handoff_stage(&w.h), 0);
+	assert_int_equal(kreloc_handoff_prepare(&w.h, kreloc_sim_phys_read, w.alloc.sim), 0);
+	assert_int_equal(w.h.mode, KRELOC_MODE_CLASSIC);
+	assert_int_equal(w.h.xlat.table_pages, 0);
+	if (kreloc_sim_run(w.alloc.sim, w.h.ki.head, w.h.segs, w.h.nr_segs, &res))
+		fail_msg("%s", res.msg);
+}
+
+/*
+ * Item 11, late: the allocator has the control page but no table page
+ * left: prepare() falls back to classic mode instead of refusing.
+ */
+static void test_fallback_prepare(void **state)
+{
+	struct kreloc_sim_alloc_cfg cfg = { 0 };
+	struct kreloc_sim_result res;
+
+	(void)state;
+	big_bss_world(KRELOC_MODE_MMU, 12);
+	assert_int_equal(kreloc_handoff_plan(&w.h, &w.p), 0);
+	world_memory(&w, 1, NULL);
+	assert_int_equal(kreloc_handoff_stage(&w.h), 0);
+	cfg.limit_pages = kreloc_sim_allocated(w.alloc.sim) + 1;	/* the control page */
+
+	big_bss_world(KRELOC_MODE_MMU, 12);
+	assert_int_equal(kreloc_handoff_plan(&w.h, &w.p), 0);
+	assert_false(w.h.xlat_fallback);
+	world_memory(&w, 1, &cfg);
+	assert_int_equal(kreloc_handoff_stage(&w.h), 0);
+	assert_int_equal(kreloc_handoff_prepare(&w.h, kreloc_sim_phys_read, w.alloc.sim), 0);
+	assert_true(w.h.xlat_fallback);
+	assert_int_equal(w.h.mode, KRELOC_MODE_CLASSIC);
+	if (kreloc_sim_run(w.alloc.sim, w.h.ki.head, w.h.segs, w.h.nr_segs, &res))
+		fail_msg("%s", res.msg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_kernel_segment_is_image_size, teardown),
+		cmocka_unit_test_teardown(test_nomap_unmapped, teardown),
+		cmocka_unit_test_teardown(test_fallback_plan, teardown),
+		cmocka_unit_test_teardown(test_fallback_prepare, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
