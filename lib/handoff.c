@@ -289,18 +289,15 @@ int kreloc_handoff_prepare(struct kreloc_handoff *h, kreloc_phys_read_fn rd, voi
 
 	if (!h->ki.head || !rd)
 		return KRELOC_E_INVAL;
-	/*
-	 * A whole granule for the control page: the tables make it executable
-	 * and read-only, so nothing else may share it.
-	 */
-	h->control_va = kreloc_kimage_alloc_safe(&h->ki, h->mode == KRELOC_MODE_MMU ?
-						 1ULL << h->granule_shift : KRELOC_PAGE_SIZE,
-						 &h->control);
-	if (!h->control_va)
-		return KRELOC_E_NOMEM;
 	if (h->mode == KRELOC_MODE_MMU) {
-		err = build_tables(h);
-		/* Free RAM too fragmented for the tables: the classic copy needs none. */
+		/*
+		 * A whole granule for the control page: the tables make it
+		 * executable and read-only, so nothing else may share it.
+		 */
+		h->control_va = kreloc_kimage_alloc_safe(&h->ki, 1ULL << h->granule_shift,
+							 &h->control);
+		err = h->control_va ? build_tables(h) : KRELOC_E_NOMEM;
+		/* Free RAM too fragmented for that granule or the tables: classic needs neither. */
 		if (err == KRELOC_E_NOMEM) {
 			h->mode = KRELOC_MODE_CLASSIC;
 			h->xlat_fallback = true;
@@ -308,6 +305,10 @@ int kreloc_handoff_prepare(struct kreloc_handoff *h, kreloc_phys_read_fn rd, voi
 			return err;
 		}
 	}
+	if (!h->control_va)
+		h->control_va = kreloc_kimage_alloc_safe(&h->ki, KRELOC_PAGE_SIZE, &h->control);
+	if (!h->control_va)
+		return KRELOC_E_NOMEM;
 	return kreloc_kimage_check_list(h->ki.head, rd, rd_ctx, h->segs, h->nr_segs, &h->list);
 }
 

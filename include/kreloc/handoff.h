@@ -217,11 +217,12 @@ int kreloc_handoff_stage(struct kreloc_handoff *h);
  * the next kernel.  Nothing else is written; the list is only read.
  *
  * The tables map RAM minus no-map memory (kreloc_xlat_ram_regions()).  When
- * the allocator runs dry while building them (with a 16K or 64K granule
- * this can happen even after plan()'s early check, when free RAM is left
- * only in pieces smaller than a granule), prepare() falls back to classic
- * mode as plan() does (@h->mode, @h->xlat_fallback); the table pages taken
- * stay taken, unused.
+ * the allocator runs dry before they are built, for the control granule or
+ * a table page (with a 16K or 64K granule this can happen even after
+ * plan()'s early check, when free RAM is left only in pieces smaller than
+ * a granule), prepare() falls back to classic mode as plan() does
+ * (@h->mode, @h->xlat_fallback), with a 4 KiB control page if it has none
+ * yet; the table pages taken stay taken, unused.
  *
  * Return: 0; KRELOC_E_INVAL (not staged, or @rd NULL); KRELOC_E_NOMEM (no
  * control page); KRELOC_E_XLAT_* (tables); KRELOC_E_LIST_* when the list is

@@ -286,31 +286,39 @@ static void test_fallback_plan(void **state)
 }
 
 /*
- * Item 11, late: the allocator has the control page but no table page
- * left: prepare() falls back to classic mode instead of refusing.
+ * Item 11, late: the allocator has one 4 KiB page left after staging.  At
+ * 4K that is the control page and no table page; at 64K not even the
+ * control granule.  prepare() falls back to classic mode instead of
+ * refusing, and the relocation still writes exactly the segments.
  */
 static void test_fallback_prepare(void **state)
 {
-	struct kreloc_sim_alloc_cfg cfg = { 0 };
-	struct kreloc_sim_result res;
+	static const unsigned int shifts[] = { 12, 16 };
 
 	(void)state;
-	big_bss_world(KRELOC_MODE_MMU, 12);
-	assert_int_equal(kreloc_handoff_plan(&w.h, &w.p), 0);
-	world_memory(&w, 1, NULL);
-	assert_int_equal(kreloc_handoff_stage(&w.h), 0);
-	cfg.limit_pages = kreloc_sim_allocated(w.alloc.sim) + 1;	/* the control page */
+	for (unsigned int i = 0; i < KRELOC_ARRAY_SIZE(shifts); i++) {
+		struct kreloc_sim_alloc_cfg cfg = { 0 };
+		struct kreloc_sim_result res;
 
-	big_bss_world(KRELOC_MODE_MMU, 12);
-	assert_int_equal(kreloc_handoff_plan(&w.h, &w.p), 0);
-	assert_false(w.h.xlat_fallback);
-	world_memory(&w, 1, &cfg);
-	assert_int_equal(kreloc_handoff_stage(&w.h), 0);
-	assert_int_equal(kreloc_handoff_prepare(&w.h, kreloc_sim_phys_read, w.alloc.sim), 0);
-	assert_true(w.h.xlat_fallback);
-	assert_int_equal(w.h.mode, KRELOC_MODE_CLASSIC);
-	if (kreloc_sim_run(w.alloc.sim, w.h.ki.head, w.h.segs, w.h.nr_segs, &res))
-		fail_msg("%s", res.msg);
+		big_bss_world(KRELOC_MODE_MMU, shifts[i]);
+		assert_int_equal(kreloc_handoff_plan(&w.h, &w.p), 0);
+		world_memory(&w, 1, NULL);
+		assert_int_equal(kreloc_handoff_stage(&w.h), 0);
+		cfg.limit_pages = kreloc_sim_allocated(w.alloc.sim) + 1;
+
+		big_bss_world(KRELOC_MODE_MMU, shifts[i]);
+		assert_int_equal(kreloc_handoff_plan(&w.h, &w.p), 0);
+		assert_false(w.h.xlat_fallback);
+		world_memory(&w, 1, &cfg);
+		assert_int_equal(kreloc_handoff_stage(&w.h), 0);
+		assert_int_equal(kreloc_handoff_prepare(&w.h, kreloc_sim_phys_read, w.alloc.sim),
+				 0);
+		assert_true(w.h.xlat_fallback);
+		assert_int_equal(w.h.mode, KRELOC_MODE_CLASSIC);
+		assert_non_null(w.h.control_va);
+		if (kreloc_sim_run(w.alloc.sim, w.h.ki.head, w.h.segs, w.h.nr_segs, &res))
+			fail_msg("%s", res.msg);
+	}
 }
 
 int main(void)
