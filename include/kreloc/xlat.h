@@ -212,7 +212,8 @@ int kreloc_xlat_round(struct kreloc_xlat_region *r, unsigned int granule_shift, 
  * live (lib/handoff.c reserves them).
  *
  * Return: the number of regions written; KRELOC_E_XLAT_GRANULE;
- * KRELOC_E_NOSPACE (more than @max); KRELOC_E_XLAT_PA_52BIT (a piece ends
+ * KRELOC_E_INVAL (NULL @map, or NULL @r with @max > 0); KRELOC_E_NOSPACE
+ * (more than @max); KRELOC_E_XLAT_PA_52BIT (a piece ends
  * above 2^48: these tables have no FEAT_LPA/LPA2 descriptors to map it).
  */
 int kreloc_xlat_ram_regions(const struct kreloc_memmap *map, unsigned int granule_shift,
