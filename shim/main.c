@@ -311,6 +311,14 @@ static int read_memory_map(void)
 		defer(KRELOC_E_SEG_NOT_RAM, "bundle outside RAM");
 		return KRELOC_E_SEG_NOT_RAM;
 	}
+	/* The runtime map leaves no-map memory out: we could not run or read there. */
+	if (kreloc_memmap_is_nomap(&st.map, st.base, image_size) ||
+	    kreloc_memmap_is_nomap(&st.map, (uint64_t)(uintptr_t)st.fdt_in,
+				   fdt_totalsize(st.fdt_in)) ||
+	    kreloc_memmap_is_nomap(&st.map, start, end - start)) {
+		defer(KRELOC_E_SEG_NOMAP, "the shim, its device tree or its bundle");
+		return KRELOC_E_SEG_NOMAP;
+	}
 	return 0;
 }
 
