@@ -564,10 +564,10 @@ static void report(void)
 
 	shim_printf("kreloc-shim-report: {\"shim_version\":\"%s\",\"entry_el\":%u,"
 		    "\"mode\":\"%s\",\"payload_bytes\":{\"kernel\":%lu,\"initrd\":%lu,\"dtb\":%lu},"
-		    "\"kernel_load\":\"0x%lx\",\"initrd_base\":\"0x%lx\",\"dtb_base\":\"0x%lx\","
-		    "\"image_legacy\":%s,\"seed_source\":\"%s\",\"verified\":%s,",
+		    "\"kernel_load\":\"0x%lx\",\"kernel_size\":%lu,\"initrd_base\":\"0x%lx\","
+		    "\"dtb_base\":\"0x%lx\",\"image_legacy\":%s,\"seed_source\":\"%s\",\"verified\":%s,",
 		    KRELOC_VERSION, (unsigned int)st.el, mode_name(h->mode),
-		    b->image.len, b->initrd.len, h->fdt_size, h->place.kernel_load,
+		    b->image.len, b->initrd.len, h->fdt_size, h->place.kernel_load, h->segs[0].memsz,
 		    h->place.initrd.base, h->place.dtb.base, h->img.legacy ? "true" : "false",
 		    seed_name(h->seeds), (b->options & KRELOC_OPT_VERIFY) ? "true" : "false");
 	shim_printf("\"source_pages\":%lu,\"indirection_pages\":%lu,"
