@@ -202,7 +202,9 @@ static int read_reserved(const void *fdt, struct kreloc_memmap *map)
 	fdt_for_each_subnode(child, fdt, rm) {
 		if (!node_available(fdt, child))
 			continue;
-		err = add_reg(fdt, child, ac, sc, map, kreloc_memmap_add_reserved);
+		err = add_reg(fdt, child, ac, sc, map,
+			      fdt_getprop(fdt, child, "no-map", NULL) ? kreloc_memmap_add_nomap :
+									 kreloc_memmap_add_reserved);
 		if (err)
 			return err;
 	}

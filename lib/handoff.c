@@ -20,30 +20,30 @@ static int reserve(struct kreloc_memmap *map, uint64_t base, uint64_t end)
 }
 
 /*
- * The transitional tables map whole granules of RAM only: keep the partial
- * granules at the ends of RAM banks out of use, so every page the
- * relocation touches is mapped.
+ * The transitional tables map whole granules of RAM only, and no granule
+ * that holds no-map memory (kreloc_xlat_ram_regions()): keep every RAM byte
+ * they leave out of use, so every page the relocation touches is mapped.
  */
-static int reserve_partial_granules(struct kreloc_memmap *map, unsigned int shift)
+static int reserve_unmapped(struct kreloc_memmap *map, unsigned int shift)
 {
+	struct kreloc_xlat_region r[KRELOC_XLAT_MAX_RAM_REGIONS];
 	struct kreloc_range ram[KRELOC_MEMMAP_MAX_RAM];
-	unsigned int n = map->nr_ram;
-	uint64_t g = 1ULL << shift;
-	int err = 0;
+	unsigned int nr_ram = map->nr_ram, j = 0;
+	int n = kreloc_xlat_ram_regions(map, shift, r, KRELOC_ARRAY_SIZE(r)), err = 0;
 
+	if (n < 0)
+		return n;
 	memcpy(ram, map->ram, sizeof(ram));
-	for (unsigned int i = 0; i < n && !err; i++) {
-		uint64_t end = kreloc_range_end(&ram[i]);
-		uint64_t lo = KRELOC_ALIGN_UP(ram[i].base, g);
-		uint64_t hi = KRELOC_ALIGN_DOWN(end, g);
+	for (unsigned int i = 0; i < nr_ram && !err; i++) {
+		uint64_t lo = ram[i].base, end = kreloc_range_end(&ram[i]);
 
-		if (hi <= lo) {
-			err = reserve(map, ram[i].base, end);
-			continue;
+		/* the regions are sorted, and each lies inside one bank */
+		for (; j < (unsigned int)n && r[j].base < end && !err; j++) {
+			err = reserve(map, lo, r[j].base);
+			lo = r[j].base + r[j].size;
 		}
-		err = reserve(map, ram[i].base, lo);
 		if (!err)
-			err = reserve(map, hi, end);
+			err = reserve(map, lo, end);
 	}
 	return err;
 }
@@ -158,23 +158,19 @@ static int build_fdt(struct kreloc_handoff *h, const struct kreloc_payload *p)
 /* Worst-case table pages, in 4 KiB units, for kreloc_kimage_check_room(). */
 static int table_reserve(const struct kreloc_handoff *h, uint64_t *pages)
 {
-	struct kreloc_xlat_region r[KRELOC_MEMMAP_MAX_RAM];
-	struct kreloc_xlat_config cfg = {
-		.granule_shift = h->granule_shift, .el = h->el, .pa_bits = KRELOC_XLAT_MAX_BITS,
-	};
-	unsigned int n = 0, count;
+	struct kreloc_xlat_region r[KRELOC_XLAT_MAX_RAM_REGIONS];
+	struct kreloc_xlat_config cfg = { .granule_shift = h->granule_shift, .el = h->el };
+	int pa_bits = kreloc_xlat_check_cpu(h->mmfr0, h->granule_shift);
+	int n = kreloc_xlat_ram_regions(h->map, h->granule_shift, r, KRELOC_ARRAY_SIZE(r));
+	unsigned int count;
 	int err;
 
-	*pages = 0;
-	if (h->mode != KRELOC_MODE_MMU)
-		return 0;
-	for (unsigned int i = 0; i < h->map->nr_ram; i++) {
-		r[n] = (struct kreloc_xlat_region){ h->map->ram[i].base, h->map->ram[i].size,
-						    KRELOC_XLAT_RW_DATA };
-		if (kreloc_xlat_round(&r[n], h->granule_shift, false) == 0 && r[n].size)
-			n++;
-	}
-	err = kreloc_xlat_count(&cfg, r, n, &count);
+	if (pa_bits < 0)
+		return pa_bits;
+	if (n < 0)
+		return n;
+	cfg.pa_bits = (unsigned int)pa_bits;
+	err = kreloc_xlat_count(&cfg, r, (unsigned int)n, &count);
 	if (err)
 		return err;
 	/* The executable control page splits one block down to a page: at most 3 more tables. */
@@ -182,9 +178,32 @@ static int table_reserve(const struct kreloc_handoff *h, uint64_t *pages)
 	return 0;
 }
 
-int kreloc_handoff_plan(struct kreloc_handoff *h, const struct kreloc_payload *p)
+/*
+ * Room for the staged copy, list and control page, and in MMU mode for the
+ * worst-case tables.  Without room for the tables, MMU mode falls back to
+ * classic mode (h->xlat_fallback) rather than refuse: the hand-off needs
+ * no tables, only the slower MMU-off copy.
+ */
+static int check_room(struct kreloc_handoff *h)
 {
 	uint64_t tables;
+	int err;
+
+	if (h->mode == KRELOC_MODE_MMU) {
+		err = table_reserve(h, &tables);
+		if (!err)
+			err = kreloc_kimage_check_room(h->map, h->segs, h->nr_segs,
+						       tables + (1ULL << (h->granule_shift - 12)));
+		if (err != KRELOC_E_NOMEM)
+			return err;
+		h->mode = KRELOC_MODE_CLASSIC;
+		h->xlat_fallback = true;
+	}
+	return kreloc_kimage_check_room(h->map, h->segs, h->nr_segs, 1);
+}
+
+int kreloc_handoff_plan(struct kreloc_handoff *h, const struct kreloc_payload *p)
+{
 	int pa_bits, err;
 
 	if (!h || !p || !h->map || !h->alloc || !p->image || !p->fdt || !p->fdt_buf ||
@@ -208,7 +227,7 @@ int kreloc_handoff_plan(struct kreloc_handoff *h, const struct kreloc_payload *p
 		pa_bits = kreloc_xlat_check_cpu(h->mmfr0, h->granule_shift);
 		if (pa_bits < 0)
 			return pa_bits;
-		err = reserve_partial_granules(h->map, h->granule_shift);
+		err = reserve_unmapped(h->map, h->granule_shift);
 		if (err)
 			return err;
 	}
@@ -216,11 +235,17 @@ int kreloc_handoff_plan(struct kreloc_handoff *h, const struct kreloc_payload *p
 	if (err)
 		return err;
 
+	/*
+	 * The kernel segment is the whole image_size, zero-filled past the
+	 * file: the rest is the next kernel's BSS, first page tables and early
+	 * stacks, which it writes with its MMU off.  A staged, list, table or
+	 * control page there would be written with the caches on and could be
+	 * evicted over that data later.
+	 */
 	h->nr_segs = 0;
 	h->seg_sha256[h->nr_segs] = p->image_sha256;
 	h->segs[h->nr_segs++] = (struct kreloc_segment){
-		p->image, p->image_len, h->place.kernel_load,
-		KRELOC_ALIGN_UP(p->image_len, KRELOC_PAGE_SIZE) };
+		p->image, p->image_len, h->place.kernel_load, h->place.kernel_size };
 	if (p->initrd_len) {
 		h->seg_sha256[h->nr_segs] = p->initrd_sha256;
 		h->segs[h->nr_segs++] = (struct kreloc_segment){
@@ -232,14 +257,7 @@ int kreloc_handoff_plan(struct kreloc_handoff *h, const struct kreloc_payload *p
 		p->fdt_buf, h->fdt_size, h->place.dtb.base,
 		KRELOC_ALIGN_UP(h->fdt_size, KRELOC_PAGE_SIZE) };
 	err = kreloc_segments_validate(h->map, h->segs, h->nr_segs);
-	if (!err)
-		err = table_reserve(h, &tables);
-	/* ... + the control page, a whole granule in MMU mode */
-	if (!err)
-		err = kreloc_kimage_check_room(h->map, h->segs, h->nr_segs, tables +
-					       (h->mode == KRELOC_MODE_MMU ?
-						1ULL << (h->granule_shift - 12) : 1));
-	return err;
+	return err ? err : check_room(h);
 }
 
 int kreloc_handoff_stage(struct kreloc_handoff *h)
@@ -256,28 +274,24 @@ static void *safe_alloc(void *ctx, uint64_t size, uint64_t *pa)
 	return kreloc_kimage_alloc_safe(ctx, size, pa);
 }
 
-/* Transitional tables: all RAM read-write, the control page executable. */
+/* Transitional tables: RAM but no-map memory read-write, the control page executable. */
 static int build_tables(struct kreloc_handoff *h)
 {
-	struct kreloc_xlat_region r[KRELOC_MEMMAP_MAX_RAM + 1];
+	struct kreloc_xlat_region r[KRELOC_XLAT_MAX_RAM_REGIONS + 1];
 	struct kreloc_xlat_config cfg = { .granule_shift = h->granule_shift, .el = h->el };
 	uint64_t g = 1ULL << h->granule_shift;
-	unsigned int n = 0;
 	int pa_bits = kreloc_xlat_check_cpu(h->mmfr0, h->granule_shift);
+	/* plan() reserved what these leave out, so nothing used is lost */
+	int n = kreloc_xlat_ram_regions(h->map, h->granule_shift, r, KRELOC_ARRAY_SIZE(r) - 1);
 
 	if (pa_bits < 0)
 		return pa_bits;
+	if (n < 0)
+		return n;
 	cfg.pa_bits = (unsigned int)pa_bits;
-	for (unsigned int i = 0; i < h->map->nr_ram; i++) {
-		r[n] = (struct kreloc_xlat_region){ h->map->ram[i].base, h->map->ram[i].size,
-						    KRELOC_XLAT_RW_DATA };
-		/* inward: plan() reserved the partial granules, so nothing used is lost */
-		if (kreloc_xlat_round(&r[n], h->granule_shift, false) == 0 && r[n].size)
-			n++;
-	}
 	r[n++] = (struct kreloc_xlat_region){ KRELOC_ALIGN_DOWN(h->control, g), g,
 					      KRELOC_XLAT_RX_CODE };
-	return kreloc_xlat_build(&cfg, r, n, safe_alloc, &h->ki, &h->xlat);
+	return kreloc_xlat_build(&cfg, r, (unsigned int)n, safe_alloc, &h->ki, &h->xlat);
 }
 
 /*
@@ -300,20 +314,26 @@ int kreloc_handoff_prepare(struct kreloc_handoff *h, kreloc_phys_read_fn rd, voi
 		return KRELOC_E_INVAL;
 	if (!cache_contract_kept(h))
 		return KRELOC_E_CACHE_CONTRACT;
-	/*
-	 * A whole granule for the control page: the tables make it executable
-	 * and read-only, so nothing else may share it.
-	 */
-	h->control_va = kreloc_kimage_alloc_safe(&h->ki, h->mode == KRELOC_MODE_MMU ?
-						 1ULL << h->granule_shift : KRELOC_PAGE_SIZE,
-						 &h->control);
+	if (h->mode == KRELOC_MODE_MMU) {
+		/*
+		 * A whole granule for the control page: the tables make it
+		 * executable and read-only, so nothing else may share it.
+		 */
+		h->control_va = kreloc_kimage_alloc_safe(&h->ki, 1ULL << h->granule_shift,
+							 &h->control);
+		err = h->control_va ? build_tables(h) : KRELOC_E_NOMEM;
+		/* Free RAM too fragmented for that granule or the tables: classic needs neither. */
+		if (err == KRELOC_E_NOMEM) {
+			h->mode = KRELOC_MODE_CLASSIC;
+			h->xlat_fallback = true;
+		} else if (err) {
+			return err;
+		}
+	}
+	if (!h->control_va)
+		h->control_va = kreloc_kimage_alloc_safe(&h->ki, KRELOC_PAGE_SIZE, &h->control);
 	if (!h->control_va)
 		return KRELOC_E_NOMEM;
-	if (h->mode == KRELOC_MODE_MMU) {
-		err = build_tables(h);
-		if (err)
-			return err;
-	}
 	return kreloc_kimage_check_list(h->ki.head, rd, rd_ctx, h->segs, h->nr_segs, &h->list);
 }
 

@@ -67,6 +67,23 @@ int kreloc_memmap_add_reserved(struct kreloc_memmap *map, uint64_t base, uint64_
 			    base, size);
 }
 
+int kreloc_memmap_add_nomap(struct kreloc_memmap *map, uint64_t base, uint64_t size)
+{
+	int err = range_insert(map->nomap, &map->nr_nomap, KRELOC_MEMMAP_MAX_NOMAP, base, size);
+
+	return err ? err : kreloc_memmap_add_reserved(map, base, size);
+}
+
+bool kreloc_memmap_is_nomap(const struct kreloc_memmap *map, uint64_t base, uint64_t size)
+{
+	if (base + size < base)
+		return true;
+	for (unsigned int i = 0; i < map->nr_nomap; i++)
+		if (kreloc_ranges_overlap(base, size, map->nomap[i].base, map->nomap[i].size))
+			return true;
+	return false;
+}
+
 bool kreloc_memmap_is_ram(const struct kreloc_memmap *map, uint64_t base, uint64_t size)
 {
 	if (base + size < base)

@@ -33,6 +33,8 @@ int kreloc_segments_validate(const struct kreloc_memmap *map,
 			return err;
 		if (!kreloc_memmap_is_ram(map, s->dest, s->memsz))
 			return KRELOC_E_SEG_NOT_RAM;
+		if (kreloc_memmap_is_nomap(map, s->dest, s->memsz))
+			return KRELOC_E_SEG_NOMAP;
 		if (kreloc_memmap_is_reserved(map, s->dest, s->memsz))
 			return KRELOC_E_SEG_RESERVED;
 		for (unsigned int j = 0; j < i; j++)

@@ -23,6 +23,7 @@ struct xlat_ctx {
 	unsigned int el;
 	unsigned int va_bits;
 	unsigned int start_level;
+	unsigned int pa_bits;		/* the CPU's, as configured */
 	uint64_t pa_limit;		/* 2^min(pa_bits, 48) */
 	kreloc_alloc_fn alloc;		/* NULL: count only */
 	void *actx;
@@ -160,7 +161,8 @@ static int xlat_new_table(struct xlat_ctx *c, uint8_t **table, uint64_t *pa)
 		if (!KRELOC_ALIGNED(*pa, gsz))
 			return KRELOC_E_INVAL;
 		if (*pa >= c->pa_limit || c->pa_limit - *pa < gsz)
-			return KRELOC_E_XLAT_PA_RANGE;
+			return c->pa_bits > KRELOC_XLAT_MAX_BITS ? KRELOC_E_XLAT_PA_52BIT :
+								   KRELOC_E_XLAT_PA_RANGE;
 		memset(*table, 0, (size_t)gsz);
 	}
 	c->pages++;
@@ -246,6 +248,7 @@ static int xlat_prepare(struct xlat_ctx *c, const struct kreloc_xlat_config *cfg
 	c->n = n;
 	c->g = cfg->granule_shift;
 	c->el = cfg->el;
+	c->pa_bits = cfg->pa_bits;
 	pa_bits = cfg->pa_bits < KRELOC_XLAT_MAX_BITS ? cfg->pa_bits : KRELOC_XLAT_MAX_BITS;
 	c->pa_limit = 1ULL << pa_bits;
 	gsz = 1ULL << c->g;
@@ -259,7 +262,8 @@ static int xlat_prepare(struct xlat_ctx *c, const struct kreloc_xlat_config *cfg
 		if (b + s < b)
 			return KRELOC_E_OVERFLOW;
 		if (b >= c->pa_limit || c->pa_limit - b < s)
-			return KRELOC_E_XLAT_PA_RANGE;
+			return cfg->pa_bits > KRELOC_XLAT_MAX_BITS ? KRELOC_E_XLAT_PA_52BIT :
+								     KRELOC_E_XLAT_PA_RANGE;
 		/* The region rule: touch an earlier region only from inside it. */
 		for (unsigned int i = 0; i < j; i++) {
 			uint64_t ib = r[i].base, ie = ib + r[i].size;

@@ -50,6 +50,7 @@ struct shim_state {
 	struct freemem free;
 	struct kreloc_handoff h;
 	uint64_t uart;			/* console MMIO base, 0 without one */
+	struct kreloc_xlat runtime;	/* the shim's own tables, once switched to */
 	unsigned int runtime_pages;	/* runtime_tables used */
 	uint64_t rndr[4];		/* entropy for the seeds, when the CPU has RNDR */
 	uint64_t tramp_entry;
@@ -185,6 +186,7 @@ static void map_and_switch(const struct kreloc_xlat_region *r, unsigned int n)
 	if (kreloc_xlat_build(&cfg, r, n, runtime_alloc, NULL, &x) < 0)
 		shim_power_off();
 	kreloc_mmu_on(x.ttbr, x.tcr, x.mair, x.sctlr_set, x.sctlr_clear);
+	st.runtime = x;
 }
 
 /*
@@ -251,26 +253,24 @@ static void bootstrap_mmu(void)
 }
 
 /*
- * Runtime: RAM read-write, the shim's code executable, the console and
- * the GIC's redistributors as Device memory; the same attributes as the
- * bootstrap map wherever both map memory (kreloc_mmu_on() keeps the
- * caches).  Without a memory map (a refusal is pending) the bootstrap
- * regions stay, with the console.
+ * Runtime: RAM read-write but for its no-map ranges (firmware carve-outs a
+ * speculative cacheable read may fault on: kreloc_xlat_ram_regions()), the
+ * shim's code executable, the console and the GIC's redistributors as
+ * Device memory; the same attributes as the bootstrap map wherever both map
+ * memory (kreloc_mmu_on() keeps the caches).  Without a memory map, or with
+ * RAM the tables cannot map (a refusal is pending), the bootstrap regions
+ * stay, with the console.
  */
 static void runtime_mmu(void)
 {
-	struct kreloc_xlat_region r[KRELOC_MEMMAP_MAX_RAM + KRELOC_GIC_MAX_REDIST_REGIONS + 4];
-	unsigned int n = 0;
+	struct kreloc_xlat_region r[KRELOC_XLAT_MAX_RAM_REGIONS + KRELOC_GIC_MAX_REDIST_REGIONS + 4];
+	int n = st.early_err ? 0 : kreloc_xlat_ram_regions(&st.map, 12, r,
+							   KRELOC_XLAT_MAX_RAM_REGIONS);
 
+	defer(n, "RAM to map");
 	if (st.early_err) {
-		n = image_and_tree(r, tree_lo(), tree_hi());
+		n = (int)image_and_tree(r, tree_lo(), tree_hi());
 	} else {
-		for (unsigned int i = 0; i < st.map.nr_ram; i++) {
-			r[n] = (struct kreloc_xlat_region){ st.map.ram[i].base, st.map.ram[i].size,
-							    KRELOC_XLAT_RW_DATA };
-			if (kreloc_xlat_round(&r[n], 12, false) == 0 && r[n].size)
-				n++;
-		}
 		r[n++] = (struct kreloc_xlat_region){ st.base, (uint64_t)(_text_end - _image_start),
 						      KRELOC_XLAT_RX_CODE };
 		n += gic_map(&st.gic, &r[n]);
@@ -278,7 +278,7 @@ static void runtime_mmu(void)
 	if (st.uart)
 		r[n++] = (struct kreloc_xlat_region){ KRELOC_ALIGN_DOWN(st.uart, 4096), 4096,
 						      KRELOC_XLAT_DEVICE };
-	map_and_switch(r, n);
+	map_and_switch(r, (unsigned int)n);
 	if (st.uart)
 		console_init(st.uart);
 }
@@ -313,6 +313,14 @@ static int read_memory_map(void)
 	if (!kreloc_memmap_is_ram(&st.map, start, end - start)) {
 		defer(KRELOC_E_SEG_NOT_RAM, "bundle outside RAM");
 		return KRELOC_E_SEG_NOT_RAM;
+	}
+	/* The runtime map leaves no-map memory out: we could not run or read there. */
+	if (kreloc_memmap_is_nomap(&st.map, st.base, image_size) ||
+	    kreloc_memmap_is_nomap(&st.map, (uint64_t)(uintptr_t)st.fdt_in,
+				   fdt_totalsize(st.fdt_in)) ||
+	    kreloc_memmap_is_nomap(&st.map, start, end - start)) {
+		defer(KRELOC_E_SEG_NOMAP, "the shim, its device tree or its bundle");
+		return KRELOC_E_SEG_NOMAP;
 	}
 	/* Where the redistributors are, to map them before reading them. */
 	err = gic_find(st.fdt_in, &st.gic);
@@ -500,6 +508,36 @@ static void verify(void)
 	shim_printf("kreloc: staged payload matches its SHA-256 digests (%s)\n", st.sha_impl);
 }
 
+/*
+ * 4 KiB pages of no-map memory that @x translates: 0 unless a table maps
+ * what must stay unmapped.  Reported, so a run shows it (tests/e2e/nomap.sh).
+ */
+static uint64_t nomap_mapped(const struct kreloc_xlat *x)
+{
+	uint64_t n = 0;
+
+	for (unsigned int i = 0; i < st.map.nr_nomap; i++) {
+		const struct kreloc_range *r = &st.map.nomap[i];
+		uint64_t va = KRELOC_ALIGN_DOWN(r->base, 4096), end = kreloc_range_end(r);
+
+		while (va < end) {
+			struct kreloc_xlat_walk_result res;
+			int err = kreloc_xlat_walk(x, va, phys_read, NULL, &res);
+			uint64_t next = res.block_base + res.block_size;
+
+			/* past the tables' input range: nothing above is mapped */
+			if ((err && err != KRELOC_E_XLAT_FAULT) || !res.block_size)
+				break;
+			if (next > end)
+				next = end;
+			if (!err)
+				n += (KRELOC_ALIGN_UP(next, 4096) - va) / 4096;
+			va = KRELOC_ALIGN_UP(next, 4096);
+		}
+	}
+	return n;
+}
+
 static const char *mode_name(unsigned int mode)
 {
 	return mode == KRELOC_MODE_CLASSIC ? "classic" : "mmu";
@@ -538,10 +576,10 @@ static void report(void)
 
 	shim_printf("kreloc-shim-report: {\"shim_version\":\"%s\",\"entry_el\":%u,"
 		    "\"mode\":\"%s\",\"payload_bytes\":{\"kernel\":%lu,\"initrd\":%lu,\"dtb\":%lu},"
-		    "\"kernel_load\":\"0x%lx\",\"initrd_base\":\"0x%lx\",\"dtb_base\":\"0x%lx\","
-		    "\"image_legacy\":%s,\"seed_source\":\"%s\",\"verified\":%s,",
+		    "\"kernel_load\":\"0x%lx\",\"kernel_size\":%lu,\"initrd_base\":\"0x%lx\","
+		    "\"dtb_base\":\"0x%lx\",\"image_legacy\":%s,\"seed_source\":\"%s\",\"verified\":%s,",
 		    KRELOC_VERSION, (unsigned int)st.el, mode_name(h->mode),
-		    b->image.len, b->initrd.len, h->fdt_size, h->place.kernel_load,
+		    b->image.len, b->initrd.len, h->fdt_size, h->place.kernel_load, h->segs[0].memsz,
 		    h->place.initrd.base, h->place.dtb.base, h->img.legacy ? "true" : "false",
 		    seed_name(h->seeds), (b->options & KRELOC_OPT_VERIFY) ? "true" : "false");
 	shim_printf("\"source_pages\":%lu,\"indirection_pages\":%lu,"
@@ -552,6 +590,9 @@ static void report(void)
 	if (mmu)
 		shim_printf("\"granule\":\"%uk\",\"table_pages\":%u,\"va_bits\":%u,",
 			    1U << (h->granule_shift - 10), h->xlat.table_pages, h->xlat.va_bits);
+	shim_printf("\"xlat_fallback\":%s,\"nomap_regions\":%u,\"nomap_pages_mapped\":%lu,",
+		    h->xlat_fallback ? "true" : "false", st.map.nr_nomap,
+		    nomap_mapped(&st.runtime) + (mmu ? nomap_mapped(&h->xlat) : 0));
 	shim_printf("\"control_page\":\"0x%lx\",\"mailbox\":\"0x%lx\",", h->control, h->mailbox);
 	if (st.plain_copy_bytes)
 		shim_printf("\"plain_copy_bytes\":%lu,", st.plain_copy_bytes);
@@ -604,6 +645,9 @@ void shim_main(void *fdt, uint64_t el, uint64_t base, uint64_t hcr_el2)
 	check(kreloc_handoff_stage(&st.h), "staging");
 	pmu_sample(&st.t_staged);
 	check(kreloc_handoff_prepare(&st.h, phys_read, NULL), "prepare");
+	if (st.h.xlat_fallback)
+		shim_printf("kreloc-shim-warning: W_XLAT_FALLBACK: no memory for the transitional "
+			    "tables: classic mode (MMU off) instead\n");
 	kreloc_reloc_install(&st.h, pmu_has_instructions() ? 1ULL << RELOC_FLAG_PMU_BIT : 0);
 	/*
 	 * The classic trampoline reads memory uncached: push the pages we

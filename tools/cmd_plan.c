@@ -68,6 +68,9 @@ static void print_text(const struct planner *pl)
 		text_range("ram", pl->map0.ram[i].base, pl->map0.ram[i].size, NULL);
 	for (unsigned int i = 0; i < pl->map0.nr_reserved; i++)
 		text_range("reserved", pl->map0.reserved[i].base, pl->map0.reserved[i].size, NULL);
+	for (unsigned int i = 0; i < pl->map0.nr_nomap; i++)
+		text_range("no-map", pl->map0.nomap[i].base, pl->map0.nomap[i].size,
+			   "(reserved, never mapped)");
 	printf("loaded:   %s\n", pl->relocated_load ? "lowest free place above the shim "
 	       "(QEMU's usual place does not fit)" : "as QEMU virt loads -kernel/-initrd");
 	text_range("shim", pl->shim.base, pl->shim.size, NULL);
@@ -83,8 +86,8 @@ static void print_text(const struct planner *pl)
 		if (i == 1 && !r->p.initrd_len)
 			k++;
 		if (i == 0)
-			snprintf(note, sizeof(note), "%" PRIu64 " bytes, %s kept free%s",
-				 h->segs[i].bufsz, planner_human(h->place.kernel_size, hb, sizeof(hb)),
+			snprintf(note, sizeof(note), "%" PRIu64 " bytes, zero-filled to %s%s",
+				 h->segs[i].bufsz, planner_human(h->segs[i].memsz, hb, sizeof(hb)),
 				 h->img.legacy ? ", legacy Image" : "");
 		else
 			snprintf(note, sizeof(note), "%" PRIu64 " bytes", h->segs[i].bufsz);
@@ -105,14 +108,23 @@ static void print_text(const struct planner *pl)
 	printf("control page: 0x%" PRIx64 " (%s)\n", h->control,
 	       planner_human(h->mode == KRELOC_MODE_MMU ? 1ULL << h->granule_shift :
 			     KRELOC_PAGE_SIZE, hb, sizeof(hb)));
-	printf("tables (identity map of RAM, in %s mode only):\n", planner_mode_name(KRELOC_MODE_MMU));
+	if (h->xlat_fallback)
+		printf("mode:     %s: no memory for the %s mode tables (W_XLAT_FALLBACK)\n",
+		       planner_mode_name(h->mode), planner_mode_name(KRELOC_MODE_MMU));
+	printf("tables (identity map of RAM but no-map memory, in %s mode only):\n",
+	       planner_mode_name(KRELOC_MODE_MMU));
 	for (unsigned int i = 0; i < PLANNER_NR_GRANULES; i++) {
 		const struct planner_granule *g = &pl->gran[i];
-		bool used = pl->mode == KRELOC_MODE_MMU && g->shift == pl->granule_shift;
+		bool used = h->mode == KRELOC_MODE_MMU && g->shift == pl->granule_shift;
 
 		if (g->err) {
 			printf("  %-4s  refused at %s: %s (%s)\n", planner_granule_name(g->shift),
 			       g->step, kreloc_strerror(g->err), kreloc_errname(g->err));
+			continue;
+		}
+		if (g->fallback) {
+			printf("  %-4s  no memory for the tables: classic mode instead\n",
+			       planner_granule_name(g->shift));
 			continue;
 		}
 		printf("  %-4s  %u pages (%s), VA %u bits, start level %u%s\n",
@@ -136,9 +148,9 @@ static void print_json(const struct planner *pl)
 
 	printf("{\"ok\": true, \"bundle\": ");
 	cli_json_cstr(stdout, pl->o.bundle_path);
-	printf(", \"bundle_bytes\": %zu, \"mode\": \"%s\", \"granule\": \"%s\", \"el\": %u, "
-	       "\"cpu\": {\"name\": ", pl->bundle_len, planner_mode_name(pl->mode),
-	       planner_granule_name(pl->granule_shift), pl->o.el);
+	printf(", \"bundle_bytes\": %zu, \"mode\": \"%s\", \"xlat_fallback\": %s, \"granule\": "
+	       "\"%s\", \"el\": %u, \"cpu\": {\"name\": ", pl->bundle_len, planner_mode_name(h->mode),
+	       h->xlat_fallback ? "true" : "false", planner_granule_name(pl->granule_shift), pl->o.el);
 	cli_json_cstr(stdout, pl->o.cpu_name);
 	printf(", \"mmfr0\": \"0x%" PRIx64 "\"}, \"memory\": {\"source\": \"%s\", \"ram\": [",
 	       pl->o.mmfr0, pl->o.dtb_path ? "dtb" : "ram");
@@ -149,6 +161,10 @@ static void print_json(const struct planner *pl)
 	for (unsigned int i = 0; i < pl->map0.nr_reserved; i++)
 		printf("%s{\"base\": \"0x%" PRIx64 "\", \"size\": %" PRIu64 "}", i ? ", " : "",
 		       pl->map0.reserved[i].base, pl->map0.reserved[i].size);
+	printf("], \"nomap\": [");
+	for (unsigned int i = 0; i < pl->map0.nr_nomap; i++)
+		printf("%s{\"base\": \"0x%" PRIx64 "\", \"size\": %" PRIu64 "}", i ? ", " : "",
+		       pl->map0.nomap[i].base, pl->map0.nomap[i].size);
 	printf("]}, \"loaded\": {\"as_qemu\": %s, ", pl->relocated_load ? "false" : "true");
 	planner_json_range(stdout, "shim", pl->shim.base, pl->shim.size);
 	printf(", ");
@@ -185,6 +201,8 @@ static void print_json(const struct planner *pl)
 		printf("%s\"%s\": ", i ? ", " : "", planner_granule_name(g->shift));
 		if (g->err)
 			printf("{\"error\": \"%s\", \"step\": \"%s\"}", kreloc_errname(g->err), g->step);
+		else if (g->fallback)
+			printf("{\"fallback\": \"classic\"}");
 		else
 			printf("{\"table_pages\": %u, \"bytes\": %" PRIu64 ", \"va_bits\": %u, "
 			       "\"start_level\": %u}", g->table_pages,

@@ -35,7 +35,8 @@ void kreloc_usage_verify(FILE *f)
 		"  contents    every destination holds its segment, then zeros\n"
 		"  tables      (mmu mode) the transitional tables translate every page the\n"
 		"              copy touches to itself as Normal write-back memory, the\n"
-		"              destinations writable and the control page executable\n"
+		"              destinations writable and the control page executable, and\n"
+		"              no page of no-map reserved memory at all\n"
 		"  digests     the staged pages, walked as the trampoline walks them, hash\n"
 		"              to the bundle's SHA-256s and to the tree plan() wrote\n"
 		"  loader      the shim, bundle, device tree and preserved ranges are unchanged\n"
@@ -179,11 +180,12 @@ static int walk_one(const struct planner_run *r, uint64_t va, bool write, bool e
 static void check_tables(const struct planner *pl, struct verdict *v)
 {
 	const struct planner_run *r = &pl->run;
-	uint64_t walked = 0;
+	uint64_t walked = 0, nomap = 0;
 	char why[200];
 
 	if (r->h.mode != KRELOC_MODE_MMU) {
-		set(v, C_TABLES, ST_SKIP, "classic mode: the copy runs with the MMU off, no tables");
+		set(v, C_TABLES, ST_SKIP, "%s mode: the copy runs with the MMU off, no tables",
+		    r->h.xlat_fallback ? "fallen back to classic" : "classic");
 		return;
 	}
 	for (unsigned int i = 0; i < r->h.nr_segs; i++)
@@ -200,10 +202,25 @@ static void check_tables(const struct planner *pl, struct verdict *v)
 		if (walk_one(r, p->pa, false, p->kind == PK_CONTROL, why, sizeof(why)))
 			goto bad;
 	}
+	/* no-map memory must fault, every page of it */
+	for (unsigned int i = 0; i < pl->map0.nr_nomap; i++) {
+		const struct kreloc_range *nm = &pl->map0.nomap[i];
+
+		for (uint64_t va = KRELOC_ALIGN_DOWN(nm->base, KRELOC_PAGE_SIZE);
+		     va < kreloc_range_end(nm); va += KRELOC_PAGE_SIZE, nomap++) {
+			struct kreloc_xlat_walk_result w;
+
+			if (kreloc_xlat_walk(&r->h.xlat, va, kreloc_sim_phys_read, r->sim, &w) !=
+			    KRELOC_E_XLAT_FAULT) {
+				snprintf(why, sizeof(why), "no-map page 0x%" PRIx64 " is mapped", va);
+				goto bad;
+			}
+		}
+	}
 	set(v, C_TABLES, ST_OK, "%" PRIu64 " pages (destinations, sources, list, control) map "
 	    "to themselves as Normal WB inner shareable; destinations writable, control "
-	    "page executable; %u table pages of %s", walked, r->h.xlat.table_pages,
-	    planner_granule_name(r->h.granule_shift));
+	    "page executable; %" PRIu64 " no-map pages unmapped; %u table pages of %s", walked,
+	    nomap, r->h.xlat.table_pages, planner_granule_name(r->h.granule_shift));
 	return;
 bad:
 	set(v, C_TABLES, ST_FAIL, "%s", why);

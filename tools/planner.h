@@ -93,6 +93,7 @@ struct planner_granule {
 	unsigned int shift;
 	int err;			/* 0, or why the plan failed */
 	const char *step;		/* where it failed */
+	bool fallback;			/* no memory for the tables: classic mode */
 	unsigned int table_pages;	/* granule-sized pages */
 	unsigned int va_bits;
 	unsigned int start_level;

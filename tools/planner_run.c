@@ -282,11 +282,12 @@ int planner_plan(struct planner *pl)
 
 		g->shift = shifts[i];
 		if (pl->mode == KRELOC_MODE_MMU && shifts[i] == pl->granule_shift)
-			r = &pl->run;
+			r = &pl->run;	/* in MMU mode still, or fallen back to classic */
 		else
 			run_handoff(pl, &tmp, KRELOC_MODE_MMU, shifts[i], false);
 		g->err = r->err;
 		g->step = r->step;
+		g->fallback = !r->err && r->h.xlat_fallback;
 		if (!r->err) {
 			g->table_pages = r->h.xlat.table_pages;
 			g->va_bits = r->h.xlat.va_bits;

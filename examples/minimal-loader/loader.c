@@ -205,9 +205,14 @@ void loader_main(void *fdt, uint64_t el)
 	ldr_dec(bump.pages);
 	ldr_puts(" pages allocated\n");
 
-	/* The MMU is off: the control page is written straight to memory. */
+	/*
+	 * The MMU is off: the control page is written straight to memory.
+	 * With no memory for the tables, plan() or prepare() fell back to
+	 * classic mode (h.xlat_fallback): take the trampoline h.mode names.
+	 */
 	kreloc_reloc_install(&h, 0);
-	entry = kreloc_reloc_entry(h.control, el == 2 ? KRELOC_RELOC_MMU_EL2 : KRELOC_RELOC_MMU_EL1);
+	entry = kreloc_reloc_entry(h.control, h.mode == KRELOC_MODE_CLASSIC ? KRELOC_RELOC_CLASSIC :
+				   el == 2 ? KRELOC_RELOC_MMU_EL2 : KRELOC_RELOC_MMU_EL1);
 	ldr_puts("minimal-loader: entering the trampoline\n");
 	kreloc_reloc_enter(entry, h.control + KRELOC_RELOC_ARGS_AT);
 }

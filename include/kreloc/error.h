@@ -55,6 +55,7 @@
 	X(E_SEG_NOT_RAM,     -44, "segment destination outside RAM") \
 	X(E_SEG_RESERVED,    -45, "segment destination overlaps reserved memory") \
 	X(E_INITRD_WINDOW,   -46, "initrd outside the kernel's 32 GiB window") \
+	X(E_SEG_NOMAP,       -47, "segment destination overlaps a no-map reserved region") \
 	/* kimage entry list: lib/kimage.c */ \
 	X(E_LIST_SOURCE_FIRST,-50, "entry list has a source before any destination") \
 	X(E_LIST_LOOP,       -51, "entry list indirections loop or exceed the bound") \
@@ -68,6 +69,7 @@
 	X(E_XLAT_PA_RANGE,   -61, "address beyond the CPU's physical address range") \
 	X(E_XLAT_MAP,        -62, "translation regions conflict or are malformed") \
 	X(E_XLAT_FAULT,      -63, "address not translated: the tables fault on it") \
+	X(E_XLAT_PA_52BIT,   -64, "region above 2^48: the tables (no FEAT_LPA/LPA2) cannot map it") \
 	/* the CPU and its caches: arch/arm64, shim, lib/handoff.c */ \
 	X(E_EL2_VHE,         -70, "HCR_EL2.E2H is set and cannot be cleared (no FEAT_E2H0): EL2 would use the VHE layout") \
 	X(E_CACHE_CONTRACT,  -71, "staging memory's cache state undeclared, or written uncached without a clean to PoC") \

@@ -102,7 +102,8 @@ int kreloc_fdt_copy_blocks(const void *fdt, void *buf, size_t bufsize);
  * /reserved-memory that has a reg (decoded with /reserved-memory's own
  * #address-cells/#size-cells, the root's when it has none).  Children that
  * only ask for a dynamic allocation (size, alloc-ranges) are not reserved:
- * the next kernel places those itself.
+ * the next kernel places those itself.  A child with no-map is added with
+ * kreloc_memmap_add_nomap(): reserved, and never mapped.
  *
  * Return: 0; KRELOC_E_INVAL (NULL argument); KRELOC_E_FDT (corrupt);
  * KRELOC_E_FDT_TOO_LARGE; KRELOC_E_FDT_RANGE (cells other than 1 or 2, reg

@@ -150,7 +150,10 @@ struct kreloc_payload {
  * @staging:       how the CPU writes those pages (the cache contract above)
  * @staging_cleaned: KRELOC_STAGING_UNCACHED only: @alloc cleaned and
  *                 invalidated every block to PoC before returning it
- * @mode:          KRELOC_MODE_MMU or KRELOC_MODE_CLASSIC (bundle.h)
+ * @mode:          KRELOC_MODE_MMU or KRELOC_MODE_CLASSIC (bundle.h); plan()
+ *                 or prepare() turn MMU into CLASSIC when no memory can be
+ *                 found for the transitional tables (see @xlat_fallback):
+ *                 read it back after prepare() to pick the trampoline
  * @granule_shift: transitional table granule in MMU mode: 12, 14 or 16
  * @el:            exception level the trampoline runs at: 1 or 2
  * @mmfr0:         the CPU's ID_AA64MMFR0_EL1 (granules, physical range)
@@ -161,7 +164,10 @@ struct kreloc_payload {
  * @salt:          a value unique to this hand-off (a counter reading)
  *
  * Results, valid once the step that fills them returned 0:
- * plan():    @img, @place, @segs, @seg_sha256 (expected digests; the tree's
+ * plan():    @xlat_fallback (also prepare()): MMU mode was asked for, but the
+ *            tables found no memory, so @mode is now CLASSIC
+ * plan():    @img, @place, @segs (the kernel's is image_size long, zero-filled
+ *            past the file), @seg_sha256 (expected digests; the tree's
  *            is @fdt_sha256), @nr_segs, @fdt_size, @seeds, @mailbox
  * stage():   @ki (counts of source, list and set-aside pages)
  * prepare(): @control, @control_va, @xlat (MMU mode), @list
@@ -182,6 +188,7 @@ struct kreloc_handoff {
 	size_t entropy_len;
 	uint64_t salt;
 
+	bool xlat_fallback;
 	struct kreloc_image_info img;
 	struct kreloc_placement place;
 	struct kreloc_segment segs[KRELOC_HANDOFF_SEGMENTS];
@@ -210,20 +217,28 @@ struct kreloc_handoff {
  * worst-case tables and the control page.
  *
  * Pages: none.  The allocator is not called; plan() writes only
- * @p->fdt_buf, @h's results and, in MMU mode, @h->map (the partial granules
- * at the ends of RAM banks are added as reserved, so the allocator must
- * read the map after plan(), not a copy taken before).
+ * @p->fdt_buf, @h's results and, in MMU mode, @h->map (the RAM the tables
+ * will not map - partial granules at the ends of RAM banks and around
+ * no-map ranges - is added as reserved, so the allocator must read the map
+ * after plan(), not a copy taken before).
+ *
+ * MMU mode: when free RAM can hold everything but the worst-case tables,
+ * plan() switches @h->mode to KRELOC_MODE_CLASSIC and sets
+ * @h->xlat_fallback instead of refusing; the embedder should say so.
  *
  * Return: 0; KRELOC_E_INVAL (NULL or inconsistent inputs, @el not 1 or 2,
  * @mode not MMU or CLASSIC, too many preserved ranges); any KRELOC_E_IMAGE_*
  * code (KRELOC_E_IMAGE_PAGE_SIZE: a page size the CPU lacks);
  * KRELOC_E_XLAT_GRANULE / KRELOC_E_XLAT_PA_RANGE (MMU mode: granule the CPU
- * lacks, reserved PARange); KRELOC_E_NOSPACE (MMU mode: the map's reserved
+ * lacks, reserved PARange, RAM beyond the CPU's PA range);
+ * KRELOC_E_XLAT_PA_52BIT (MMU mode: RAM above 2^48, which these tables
+ * cannot map); KRELOC_E_NOSPACE (MMU mode: the map's reserved
  * table is full); KRELOC_E_FDT_NO_SPACE (@p->fdt_buf too small) and the
  * other KRELOC_E_FDT* codes; KRELOC_E_NO_ROOM / KRELOC_E_INITRD_WINDOW
- * (placement); KRELOC_E_SEG_*; KRELOC_E_NOMEM (free RAM outside the
- * destinations cannot hold the staged copy, list, tables and control page:
- * refused before any page was taken).
+ * (placement); KRELOC_E_SEG_* (KRELOC_E_SEG_NOMAP: a destination overlaps
+ * no-map memory); KRELOC_E_NOMEM (free RAM outside the destinations cannot
+ * hold the staged copy, list and control page: refused before any page was
+ * taken).
  */
 int kreloc_handoff_plan(struct kreloc_handoff *h, const struct kreloc_payload *p);
 
@@ -257,12 +272,18 @@ int kreloc_handoff_stage(struct kreloc_handoff *h);
  * they belong to the hand-off.  The trampoline reads them until it enters
  * the next kernel.  Nothing else is written; the list is only read.
  *
+ * The tables map RAM minus no-map memory (kreloc_xlat_ram_regions()).  When
+ * the allocator runs dry before they are built, for the control granule or
+ * a table page (with a 16K or 64K granule this can happen even after
+ * plan()'s early check, when free RAM is left only in pieces smaller than
+ * a granule), prepare() falls back to classic mode as plan() does
+ * (@h->mode, @h->xlat_fallback), with a 4 KiB control page if it has none
+ * yet; the table pages taken stay taken, unused.
+ *
  * Return: 0; KRELOC_E_INVAL (not staged, or @rd NULL);
  * KRELOC_E_CACHE_CONTRACT (@h->staging undeclared, or UNCACHED without
  * @h->staging_cleaned: see the cache contract; refused before any page is
- * taken); KRELOC_E_NOMEM (the allocator ran dry; with a 16K or 64K granule
- * this can happen even after plan()'s early check, when free RAM is left
- * only in pieces smaller than a granule); KRELOC_E_XLAT_* (tables);
+ * taken); KRELOC_E_NOMEM (no control page); KRELOC_E_XLAT_* (tables);
  * KRELOC_E_LIST_* when the list is not exactly the segments.
  */
 int kreloc_handoff_prepare(struct kreloc_handoff *h, kreloc_phys_read_fn rd, void *rd_ctx);

@@ -58,14 +58,15 @@ struct kreloc_segment {
  * @n:    number of segments, at most KRELOC_MAX_SEGMENTS
  *
  * Segments are checked in order; for each, in this order: @buf present when
- * @bufsz > 0, alignment, sizes, inside one RAM bank, clear of reserved
- * memory, clear of every earlier segment's destination.
+ * @bufsz > 0, alignment, sizes, inside one RAM bank, clear of no-map
+ * memory, clear of reserved memory, clear of every earlier segment's
+ * destination.
  *
  * Return: 0; KRELOC_E_INVAL (NULL @map, NULL @segs with @n > 0, NULL @buf
  * with @bufsz > 0, more than KRELOC_MAX_SEGMENTS); KRELOC_E_SEG_ALIGN (dest or
  * memsz not 4 KiB aligned); KRELOC_E_SEG_SIZE (memsz 0, bufsz > memsz, or
- * dest + memsz beyond 2^64 - 1); KRELOC_E_SEG_NOT_RAM; KRELOC_E_SEG_RESERVED;
- * KRELOC_E_SEG_OVERLAP.
+ * dest + memsz beyond 2^64 - 1); KRELOC_E_SEG_NOT_RAM; KRELOC_E_SEG_NOMAP;
+ * KRELOC_E_SEG_RESERVED; KRELOC_E_SEG_OVERLAP.
  */
 int kreloc_segments_validate(const struct kreloc_memmap *map,
 			     const struct kreloc_segment *segs, unsigned int n);

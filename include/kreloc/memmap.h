@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * memmap.h - physical memory as a loader sees it: RAM banks and the ranges
- * inside them that must not be written (reserved).
+ * memmap.h - physical memory as a loader sees it: RAM banks, the ranges
+ * inside them that must not be written (reserved), and among those the ones
+ * that must not be mapped either (no-map).
  *
  * Fixed-size, caller-owned, no allocation.  Ranges are kept sorted by base
  * and merged where they touch, so queries are simple scans.
@@ -13,6 +14,7 @@
 
 #define KRELOC_MEMMAP_MAX_RAM		32
 #define KRELOC_MEMMAP_MAX_RESERVED	64
+#define KRELOC_MEMMAP_MAX_NOMAP		16
 
 /** struct kreloc_range - [base, base + size); size 0 is an empty range. */
 struct kreloc_range {
@@ -25,6 +27,8 @@ struct kreloc_memmap {
 	unsigned int nr_ram;
 	struct kreloc_range reserved[KRELOC_MEMMAP_MAX_RESERVED];
 	unsigned int nr_reserved;
+	struct kreloc_range nomap[KRELOC_MEMMAP_MAX_NOMAP];
+	unsigned int nr_nomap;
 };
 
 /** kreloc_range_end() - exclusive end; only for ranges already checked not to wrap. */
@@ -52,6 +56,20 @@ void kreloc_memmap_init(struct kreloc_memmap *map);
  */
 int kreloc_memmap_add_ram(struct kreloc_memmap *map, uint64_t base, uint64_t size);
 int kreloc_memmap_add_reserved(struct kreloc_memmap *map, uint64_t base, uint64_t size);
+
+/**
+ * kreloc_memmap_add_nomap() - add a reserved range that must not even be
+ * mapped (a /reserved-memory node with no-map: firmware carve-outs that a
+ * speculative cacheable read may fault on).  It is reserved as well, so
+ * nothing is placed or staged there, and kept apart so that no translation
+ * table maps it (kreloc_xlat_ram_regions()).
+ * Return: as kreloc_memmap_add_reserved(); KRELOC_E_NOSPACE also when the
+ * no-map table is full.  On failure the range may be in one table only.
+ */
+int kreloc_memmap_add_nomap(struct kreloc_memmap *map, uint64_t base, uint64_t size);
+
+/** kreloc_memmap_is_nomap() - does [base, base+size) touch a no-map range?  True if it wraps. */
+bool kreloc_memmap_is_nomap(const struct kreloc_memmap *map, uint64_t base, uint64_t size);
 
 /** kreloc_memmap_is_ram() - is all of [base, base+size) RAM?  False if it wraps. */
 bool kreloc_memmap_is_ram(const struct kreloc_memmap *map, uint64_t base, uint64_t size);

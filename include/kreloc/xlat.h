@@ -30,6 +30,7 @@
 
 #include <kreloc/kreloc_env.h>
 #include <kreloc/alloc.h>
+#include <kreloc/memmap.h>
 
 /* Region attributes (struct kreloc_xlat_region.attr).  0 is not valid. */
 #define KRELOC_XLAT_RW_DATA	1u	/* Normal WB RWA, inner shareable, RW, never executable */
@@ -76,6 +77,8 @@
 #define KRELOC_XLAT_MIN_VA_BITS	25u
 /* Bound on regions per build (keeps the O(n^2) checks small). */
 #define KRELOC_XLAT_MAX_REGIONS	64u
+/* Most regions kreloc_xlat_ram_regions() yields: each no-map hole adds one. */
+#define KRELOC_XLAT_MAX_RAM_REGIONS	(KRELOC_MEMMAP_MAX_RAM + KRELOC_MEMMAP_MAX_NOMAP)
 
 /** struct kreloc_xlat_region - [base, base + size) mapped with @attr. */
 struct kreloc_xlat_region {
@@ -194,6 +197,28 @@ unsigned int kreloc_xlat_start_level(unsigned int granule_shift, unsigned int va
  */
 int kreloc_xlat_round(struct kreloc_xlat_region *r, unsigned int granule_shift, bool outward);
 
+/**
+ * kreloc_xlat_ram_regions() - the RAM an identity map may cover.
+ * @map:           RAM banks and no-map ranges
+ * @granule_shift: 12, 14 or 16
+ * @r:             out: KRELOC_XLAT_RW_DATA regions, sorted, disjoint
+ * @max:           room at @r (KRELOC_XLAT_MAX_RAM_REGIONS always suffices)
+ *
+ * Every RAM bank minus the no-map ranges (kreloc_memmap_add_nomap()), each
+ * piece shrunk to the whole granules inside it: a granule that holds a
+ * byte of no-map memory, or lies partly outside RAM, is never mapped.  The
+ * one source of RAM mappings for the transitional tables and the shim's.
+ * Bytes of RAM left out this way must not be used while those tables are
+ * live (lib/handoff.c reserves them).
+ *
+ * Return: the number of regions written; KRELOC_E_XLAT_GRANULE;
+ * KRELOC_E_INVAL (NULL @map, or NULL @r with @max > 0); KRELOC_E_NOSPACE
+ * (more than @max); KRELOC_E_XLAT_PA_52BIT (a piece ends
+ * above 2^48: these tables have no FEAT_LPA/LPA2 descriptors to map it).
+ */
+int kreloc_xlat_ram_regions(const struct kreloc_memmap *map, unsigned int granule_shift,
+			    struct kreloc_xlat_region *r, unsigned int max);
+
 /* ---- builder (lib/xlat.c) ------------------------------------------------ */
 
 /**
@@ -238,8 +263,9 @@ int kreloc_xlat_count(const struct kreloc_xlat_config *cfg, const struct kreloc_
  * KRELOC_E_XLAT_MAP for a zero-sized or unaligned region, an unknown attr or
  * an overlap the region rule does not allow;
  * KRELOC_E_OVERFLOW if base + size wraps;
- * KRELOC_E_XLAT_PA_RANGE if a region or a table page ends above
- * 2^min(pa_bits, 48);
+ * KRELOC_E_XLAT_PA_RANGE if a region or a table page ends above 2^pa_bits;
+ * KRELOC_E_XLAT_PA_52BIT if, on a CPU with 52-bit PAs, one ends above 2^48
+ * (no FEAT_LPA/LPA2 descriptors here to express it);
  * KRELOC_E_NOMEM when @alloc returns NULL.
  */
 int kreloc_xlat_build(const struct kreloc_xlat_config *cfg, const struct kreloc_xlat_region *r,

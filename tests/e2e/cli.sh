@@ -52,6 +52,23 @@ ok=1
 "$K" pack --image fake.Image --initrd fake.initrd --mode classic -o classic.bundle || ok=0
 "$K" pack --image fake.Image --initrd fake.initrd --granule 16k -o g16k.bundle || ok=0
 "$K" pack --image fake.Image --initrd big.initrd -o big.bundle || ok=0
+"$K" pack --image fake.Image --initrd big.initrd --granule 64k -o big64k.bundle || ok=0
+# The QEMU tree with a no-map carve-out (/reserved-memory child with no-map).
+dtc -q -I dtb -O dts "$E2E_ROOT/tests/fdt/qemu-virt.dtb" | python3 -c '
+import sys
+text = sys.stdin.read()
+i = text.rindex("};")
+sys.stdout.write(text[:i] + """
+	reserved-memory {
+		#address-cells = <2>;
+		#size-cells = <2>;
+		ranges;
+		carveout@40800000 {
+			reg = <0 0x40800000 0 0x400000>;
+			no-map;
+		};
+	};
+""" + text[i:])' | dtc -q -I dts -O dtb -o nomap.dtb - || ok=0
 "$K" pack --image fake.Image --initrd fake.initrd --verify -o verify.bundle || ok=0
 python3 - <<'EOF2'
 import struct
@@ -163,10 +180,20 @@ verdict verify_ok_el2 0 '^proved: 9 checks proved' verify fake.bundle \
 	--dtb "$E2E_ROOT/tests/fdt/qemu-virt-el2.dtb" --el 2
 verdict verify_ok_classic 0 'skip +tables .*classic mode' verify classic.bundle --dtb virt.dtb
 verdict verify_ok_64g 0 '^proved: 9 checks' verify high64k.bundle --ram 0x80000000:64G --seed 3
-verdict verify_ok_small 0 '^proved: 9 checks' verify big.bundle --ram 0x40000000:22M --shim-size 64K
+verdict verify_ok_small 0 '^proved: 9 checks' verify big.bundle --ram 0x40000000:23M --shim-size 64K
 for s in 2 3 4 5; do
 	verdict "verify_ok_seed$s" 0 '^proved: 9 checks' verify fake.bundle --ram 0x40000000:64M --seed "$s"
 done
+# no-map memory: listed, never a destination, and every page of it unmapped
+verdict plan_nomap 0 '^  no-map +0x040800000  size 0x00400000 .*never mapped' plan fake.bundle --dtb nomap.dtb
+verdict verify_nomap 0 '^  ok +tables .* 1024 no-map pages unmapped' verify fake.bundle --dtb nomap.dtb
+verdict verify_nomap_64k 0 '^  ok +tables .* 1024 no-map pages unmapped' verify high64k.bundle \
+	--dtb nomap.dtb
+# no memory for the tables: classic mode instead, said aloud
+verdict plan_xlat_fallback 0 '^mode: +classic: no memory for the mmu mode tables \(W_XLAT_FALLBACK\)' \
+	plan big64k.bundle --ram 0x40000000:23M --shim-size 64K
+verdict verify_xlat_fallback 0 'skip +tables +fallen back to classic mode' verify big64k.bundle \
+	--ram 0x40000000:23M --shim-size 64K
 verdict verify_inject_source 1 '^  FAIL  contents .*CONTENT' verify fake.bundle --dtb virt.dtb --inject source
 verdict verify_inject_list 1 '^  FAIL  ordering .*CLOBBERED_READ' verify fake.bundle --dtb virt.dtb --inject list
 verdict verify_inject_table 1 '^  FAIL  tables .*does not translate' verify fake.bundle --dtb virt.dtb --inject table

@@ -4,9 +4,10 @@
 # at EL1 and EL2, with 4K, 16K and 64K transitional granules, plus a legacy
 # Image (image_size 0).  Each boot must reach the next kernel's init with
 # the packed command line, and the shim's report must agree with itself:
-# every destination page either copied or staged in place, bytes counted
-# under the mode that copied them, table figures only in MMU mode, and the
-# trampoline's counter mailbox read back from the booted system.
+# every destination page (the kernel's being its whole image_size) either
+# copied or staged in place, bytes counted under the mode that copied them,
+# table figures only in MMU mode, and the trampoline's counter mailbox read
+# back from the booted system.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 e2e_init relocation
@@ -21,9 +22,12 @@ mode, granule = sys.argv[2], sys.argv[3]
 page = 4096
 def pages(n): return -(-n // page)
 p = rep["payload_bytes"]
-dest_pages = pages(p["kernel"]) + pages(p["initrd"]) + pages(p["dtb"])
+# the kernel's destination is its whole image_size, zero-filled past the file
+dest_pages = rep["kernel_size"] // page + pages(p["initrd"]) + pages(p["dtb"])
 copied = rep["bytes_copied_mmu_on"] + rep["bytes_copied_mmu_off"]
 errors = []
+if rep["kernel_size"] % page or rep["kernel_size"] < pages(p["kernel"]) * page:
+    errors.append("kernel_size %d shorter than the Image or not whole pages" % rep["kernel_size"])
 if rep["mode"] != mode:
     errors.append("mode %s" % rep["mode"])
 if copied + rep["pages_skipped_in_place"] * page != dest_pages * page:

@@ -221,7 +221,7 @@ static int dtb_edit(const char *key, const char *val)
 		/* the QEMU trees have 2-cell addresses and sizes */
 		node = fdt_node_offset_by_prop_value(C.dtb.b, -1, "device_type", "memory", 7);
 		err = node < 0 ? node : fdt_setprop(C.dtb.b, node, "reg", reg, sizeof(reg));
-	} else if (strcmp(key, "dtb-reserved") == 0) {
+	} else if (strcmp(key, "dtb-reserved") == 0 || strcmp(key, "dtb-nomap") == 0) {
 		rm = fdt_path_offset(C.dtb.b, "/reserved-memory");
 		if (rm == -FDT_ERR_NOTFOUND) {
 			rm = fdt_add_subnode(C.dtb.b, 0, "reserved-memory");
@@ -233,6 +233,8 @@ static int dtb_edit(const char *key, const char *val)
 		snprintf(name, sizeof(name), "carveout@%llx", (unsigned long long)v[0]);
 		node = rm < 0 ? rm : fdt_add_subnode(C.dtb.b, rm, name);
 		err = err ? err : node < 0 ? node : fdt_setprop(C.dtb.b, node, "reg", reg, sizeof(reg));
+		if (!err && strcmp(key, "dtb-nomap") == 0)
+			err = fdt_setprop(C.dtb.b, node, "no-map", NULL, 0);
 	} else {
 		return why("unknown key %s", key);
 	}

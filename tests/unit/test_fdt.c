@@ -534,6 +534,37 @@ static void test_reserved(void **state)
 	expect_range(&map.reserved[0], 0x44000000, 0x8000);
 }
 
+/* A no-map child is reserved and kept apart as no-map; the others are not. */
+static void test_reserved_nomap(void **state)
+{
+	struct kreloc_memmap map;
+
+	(void)state;
+	b_root(2, 2);
+	b_memory("memory@40000000", 2, 2, 0x40000000, 0x40000000);
+	b_node("reserved-memory");
+	CELLS("#address-cells", 2);
+	CELLS("#size-cells", 2);
+	b_bytes("ranges", NULL, 0);
+	b_node("optee@4e000000");
+	PAIRS("reg", 2, 2, 0x4e000000, 0x200000);
+	b_bytes("no-map", NULL, 0);
+	b_end();
+	b_node("ramoops@50000000");
+	PAIRS("reg", 2, 2, 0x50000000, 0x100000);
+	b_end();
+	b_end();
+	b_finish();
+	assert_int_equal(kreloc_fdt_read_memmap(T, &map), 0);
+	assert_int_equal(map.nr_reserved, 2);
+	expect_range(&map.reserved[0], 0x4e000000, 0x200000);
+	expect_range(&map.reserved[1], 0x50000000, 0x100000);
+	assert_int_equal(map.nr_nomap, 1);
+	expect_range(&map.nomap[0], 0x4e000000, 0x200000);
+	assert_true(kreloc_memmap_is_nomap(&map, 0x4e1ff000, 0x1000));
+	assert_false(kreloc_memmap_is_nomap(&map, 0x50000000, 0x1000));
+}
+
 static void test_reserved_bad(void **state)
 {
 	static const uint64_t wrap[] = { 0xffffffffffff0000, 0x10000 };
@@ -763,6 +794,7 @@ int main(void)
 		cmocka_unit_test(test_memory_by_name),
 		cmocka_unit_test(test_memmap_full),
 		cmocka_unit_test(test_reserved),
+		cmocka_unit_test(test_reserved_nomap),
 		cmocka_unit_test(test_reserved_bad),
 		cmocka_unit_test(test_uart_paths),
 		cmocka_unit_test(test_uart_translate),

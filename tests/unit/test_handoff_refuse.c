@@ -167,6 +167,24 @@ static void test_refuse_initrd_window(void **state)
 	refused(KRELOC_E_INITRD_WINDOW);
 }
 
+/* RAM above 2^48 on a 52-bit CPU: the tables cannot map it, in MMU mode only. */
+static void test_refuse_pa_52bit(void **state)
+{
+	uint64_t r = 13;
+
+	(void)state;
+	baseline(KRELOC_MODE_MMU, 12, MMFR0_ALL);
+	w.nr_ram = 2;
+	w.ram[1] = (struct kreloc_range){ 1ULL << 48, 256 * M1 };
+	make_fdt(&w, &r);
+	world_setup(&w, KRELOC_MODE_MMU, 12, 1, MMFR0_ALL + 1, 0);	/* PARange 52 bits */
+	refused(KRELOC_E_XLAT_PA_52BIT);
+	world_setup(&w, KRELOC_MODE_MMU, 16, 1, MMFR0_ALL + 1, 0);
+	refused(KRELOC_E_XLAT_PA_52BIT);
+	world_setup(&w, KRELOC_MODE_CLASSIC, 12, 1, MMFR0_ALL + 1, 0);
+	assert_int_equal(kreloc_handoff_plan(&w.h, &w.p), 0);
+}
+
 /* Room to place everything, not to stage it: refused before any page is taken. */
 static void test_refuse_nomem(void **state)
 {
@@ -309,6 +327,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_refuse_fdt_room, teardown),
 		cmocka_unit_test_teardown(test_refuse_no_room, teardown),
 		cmocka_unit_test_teardown(test_refuse_initrd_window, teardown),
+		cmocka_unit_test_teardown(test_refuse_pa_52bit, teardown),
 		cmocka_unit_test_teardown(test_refuse_nomem, teardown),
 		cmocka_unit_test_teardown(test_refuse_map_full, teardown),
 		cmocka_unit_test_teardown(test_stage_nomem, teardown),

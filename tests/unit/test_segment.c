@@ -139,6 +139,28 @@ static void test_reserved(void **state)
 	assert_int_equal(kreloc_segments_validate(&m, &s, 1), KRELOC_E_SEG_RESERVED);
 }
 
+/* A destination over no-map memory is refused as such, before the reserved check. */
+static void test_nomap(void **state)
+{
+	struct kreloc_memmap m;
+	struct kreloc_segment s;
+
+	(void)state;
+	map_init(&m);
+	assert_int_equal(kreloc_memmap_add_nomap(&m, RAM1 + 0x10000, 0x3000), 0);
+	assert_true(kreloc_memmap_is_reserved(&m, RAM1 + 0x10000, K4));
+	s = seg(RAM1 + 0x12000, 0, K4);
+	assert_int_equal(kreloc_segments_validate(&m, &s, 1), KRELOC_E_SEG_NOMAP);
+	s = seg(RAM1 + 0x8000, 0, 0x10000);			/* covers it whole */
+	assert_int_equal(kreloc_segments_validate(&m, &s, 1), KRELOC_E_SEG_NOMAP);
+	s = seg(RAM1 + 0x13000, 0, K4);				/* just past it */
+	assert_int_equal(kreloc_segments_validate(&m, &s, 1), 0);
+	assert_int_equal(KRELOC_E_SEG_NOMAP, -47);
+	assert_string_equal(kreloc_errname(KRELOC_E_SEG_NOMAP), "E_SEG_NOMAP");
+	assert_string_equal(kreloc_strerror(KRELOC_E_SEG_NOMAP),
+			    "segment destination overlaps a no-map reserved region");
+}
+
 static void test_overlap(void **state)
 {
 	struct kreloc_memmap m;
@@ -254,6 +276,7 @@ int main(void)
 		cmocka_unit_test(test_size),
 		cmocka_unit_test(test_not_ram),
 		cmocka_unit_test(test_reserved),
+		cmocka_unit_test(test_nomap),
 		cmocka_unit_test(test_overlap),
 		cmocka_unit_test(test_collide),
 		cmocka_unit_test(test_need),

@@ -614,6 +614,45 @@ static void test_geometry(void **state)
 			}
 }
 
+/* RAM minus no-map holes, whole granules only; above 2^48 refused. */
+static void test_ram_regions(void **state)
+{
+	struct kreloc_xlat_region r[KRELOC_XLAT_MAX_RAM_REGIONS];
+	struct kreloc_memmap m;
+
+	(void)state;
+	kreloc_memmap_init(&m);
+	assert_int_equal(kreloc_memmap_add_ram(&m, 0x40000000, 0x40000000), 0);
+	assert_int_equal(kreloc_memmap_add_ram(&m, 0x100000000ULL, 0x10000000), 0);
+	/* no hole: the banks as they are */
+	assert_int_equal(kreloc_xlat_ram_regions(&m, 12, r, KRELOC_ARRAY_SIZE(r)), 2);
+	assert_int_equal(r[0].base, 0x40000000);
+	assert_int_equal(r[0].size, 0x40000000);
+	assert_int_equal(r[0].attr, RW);
+	/* a hole not aligned to 64K: its granules stay out whole */
+	assert_int_equal(kreloc_memmap_add_nomap(&m, 0x4e001000, 0x1fe000), 0);
+	assert_int_equal(kreloc_xlat_ram_regions(&m, 12, r, KRELOC_ARRAY_SIZE(r)), 3);
+	assert_int_equal(r[0].base + r[0].size, 0x4e001000);
+	assert_int_equal(r[1].base, 0x4e1ff000);
+	assert_int_equal(kreloc_xlat_ram_regions(&m, 16, r, KRELOC_ARRAY_SIZE(r)), 3);
+	assert_int_equal(r[0].base + r[0].size, 0x4e000000);
+	assert_int_equal(r[1].base, 0x4e200000);
+	assert_int_equal(r[1].size, 0x80000000 - 0x4e200000);
+	/* a hole at a bank's end, another beyond RAM: nothing after them */
+	assert_int_equal(kreloc_memmap_add_nomap(&m, 0x10f000000ULL, 0x2000000), 0);
+	assert_int_equal(kreloc_xlat_ram_regions(&m, 14, r, KRELOC_ARRAY_SIZE(r)), 3);
+	assert_int_equal(r[2].base, 0x100000000ULL);
+	assert_int_equal(r[2].size, 0xf000000);
+	assert_int_equal(kreloc_xlat_ram_regions(&m, 14, r, 2), KRELOC_E_NOSPACE);
+	assert_int_equal(kreloc_xlat_ram_regions(&m, 13, r, 3), KRELOC_E_XLAT_GRANULE);
+	/* RAM above 2^48 */
+	assert_int_equal(kreloc_memmap_add_ram(&m, (1ULL << 48) - 0x100000, 0x200000), 0);
+	assert_int_equal(kreloc_xlat_ram_regions(&m, 12, r, KRELOC_ARRAY_SIZE(r)),
+			 KRELOC_E_XLAT_PA_52BIT);
+	assert_int_equal(KRELOC_E_XLAT_PA_52BIT, -64);
+	assert_string_equal(kreloc_errname(KRELOC_E_XLAT_PA_52BIT), "E_XLAT_PA_52BIT");
+}
+
 static void test_check_cpu(void **state)
 {
 	/* TGran4 = 0, TGran64 = 0, TGran16 = 1: all granules */
@@ -761,7 +800,7 @@ static void test_errors(void **state)
 		r = (struct kreloc_xlat_region){ 0ULL - gsz, 2 * gsz, RW };
 		assert_int_equal(build_rc(&cfg, &r, 1), KRELOC_E_OVERFLOW);
 
-		/* PA range: 36-bit CPU; 52-bit CPU still capped at 48 */
+		/* PA range: 36-bit CPU; 52-bit CPU still capped at 48, refused as such */
 		cfg = (struct kreloc_xlat_config){ g, 1, 36 };
 		r = (struct kreloc_xlat_region){ (1ULL << 36) - gsz, gsz, RW };
 		assert_int_equal(build_rc(&cfg, &r, 1), 0);
@@ -773,8 +812,14 @@ static void test_errors(void **state)
 		r = (struct kreloc_xlat_region){ (1ULL << 48) - gsz, gsz, RW };
 		assert_int_equal(build_rc(&cfg, &r, 1), 0);
 		r = (struct kreloc_xlat_region){ 1ULL << 48, gsz, RW };
-		assert_int_equal(build_rc(&cfg, &r, 1), KRELOC_E_XLAT_PA_RANGE);
+		assert_int_equal(build_rc(&cfg, &r, 1), KRELOC_E_XLAT_PA_52BIT);
 		r = (struct kreloc_xlat_region){ 1ULL << 50, gsz, RW };
+		assert_int_equal(build_rc(&cfg, &r, 1), KRELOC_E_XLAT_PA_52BIT);
+		r = (struct kreloc_xlat_region){ (1ULL << 48) - gsz, 2 * gsz, RW };
+		assert_int_equal(build_rc(&cfg, &r, 1), KRELOC_E_XLAT_PA_52BIT);
+		/* a 48-bit CPU: beyond its range, not a 52-bit refusal */
+		cfg = (struct kreloc_xlat_config){ g, 1, 48 };
+		r = (struct kreloc_xlat_region){ 1ULL << 48, gsz, RW };
 		assert_int_equal(build_rc(&cfg, &r, 1), KRELOC_E_XLAT_PA_RANGE);
 	}
 
@@ -788,6 +833,12 @@ static void test_errors(void **state)
 	pool_free(&p);
 	pool_init(&p, 14, 8, 0x100000000ULL);
 	assert_int_equal(kreloc_xlat_build(&cfg, &ok, 1, pool_alloc, &p, &x), KRELOC_E_XLAT_PA_RANGE);
+	assert_int_equal(x.table_pages, 0x5a5a5a5a);
+	pool_free(&p);
+	/* a table page above 2^48 on a 52-bit CPU */
+	cfg = (struct kreloc_xlat_config){ 14, 1, 52 };
+	pool_init(&p, 14, 8, 1ULL << 48);
+	assert_int_equal(kreloc_xlat_build(&cfg, &ok, 1, pool_alloc, &p, &x), KRELOC_E_XLAT_PA_52BIT);
 	assert_int_equal(x.table_pages, 0x5a5a5a5a);
 	pool_free(&p);
 }
@@ -993,6 +1044,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_regs),
 		cmocka_unit_test(test_geometry),
+		cmocka_unit_test(test_ram_regions),
 		cmocka_unit_test(test_check_cpu),
 		cmocka_unit_test(test_round),
 		cmocka_unit_test(test_errors),
