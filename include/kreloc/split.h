@@ -46,7 +46,7 @@ struct kreloc_split_stats {
 /**
  * kreloc_kimage_split() - write @nr lists that together do what @ki's list does.
  * @ki:    a kimage after a successful kreloc_kimage_load()
- * @rd:    reads the loaded list (8 bytes at a time)
+ * @rd:    reads the loaded list (pages for the check, then 8 bytes at a time)
  * @rctx:  passed to @rd
  * @nr:    number of lists, 1..KRELOC_SPLIT_MAX
  * @heads: out: @nr heads, each IND_INDIRECTION | first list page
@@ -58,7 +58,7 @@ struct kreloc_split_stats {
  * copied pages (one more for the first copies % @nr lists), so the bytes
  * copied per list differ by at most one page.  In-place entries cost
  * nothing and stay with the share they fall in; a list may be empty
- * (IND_DONE only) when there are fewer copies than lists.  Every list
+ * (IND_DONE only) when there are fewer copies than lists, and any other
  * starts with a DESTINATION entry.  With @nr == 1 the one new list holds
  * the same entries as the loaded one.
  *
@@ -89,10 +89,10 @@ int kreloc_kimage_split(struct kreloc_kimage *ki, kreloc_phys_read_fn rd, void *
  * with no segments; then its list pages and its source pages (other than
  * one equal to its destination) must lie outside every destination.  Over
  * all lists, the pages written must be exactly the destination pages, each
- * once, in at most KRELOC_SPLIT_MAX_RUNS contiguous runs.  Since lists
- * write only destination pages and read none (except their own in-place
- * pages, which no one copies to), no list then reads a page another
- * writes.
+ * once, in at most KRELOC_SPLIT_MAX_RUNS contiguous runs.  Every page
+ * written is then a destination page, and no list reads one (list and
+ * source pages lie outside them, in-place pages are skipped), so no list
+ * reads a page another writes.
  *
  * Return: 0; KRELOC_E_INVAL (NULL @heads or @rd, @nr out of range, NULL
  * @segs with @n > 0, @n above KRELOC_MAX_SEGMENTS); the form errors of kreloc_kimage_check_list();
