@@ -50,7 +50,7 @@ static const struct layout *cur_L;
 struct split_totals {
 	uint64_t splits[NMAX + 1], copies[NMAX + 1], worst[NMAX + 1];
 	uint64_t nomem, lists, empty_lists, multi_page_lists, in_place, list_pages, runs;
-	uint64_t mut[3];
+	uint64_t mut[4];
 };
 
 static void layout_done(struct layout *L)
@@ -238,10 +238,11 @@ static void prove_split(uint64_t seed, unsigned int nr, struct totals *t, struct
 
 /* ---- broken splits -------------------------------------------------------- */
 
-enum { MUT_DUP, MUT_CROSS_READ, MUT_DROP, MUT_KINDS };
+enum { MUT_DUP, MUT_CROSS_READ, MUT_DROP, MUT_CLAIM, MUT_KINDS };
 
 static const char *const mut_names[MUT_KINDS] = {
 	"page written by two lists", "source written by another list", "share dropped",
+	"page copied by one list, in place in another",
 };
 
 static void mutate_split(uint64_t seed, unsigned int nr, unsigned int kind, struct totals *t,
@@ -297,6 +298,15 @@ static void mutate_split(uint64_t seed, unsigned int nr, unsigned int kind, stru
 		heads[b] = write_list(&L, v[b], cnt[b]);
 		want = KRELOC_E_LIST_UNSAFE;
 		sim_want = KRELOC_SIM_CROSS_LIST;
+		break;
+	case MUT_CLAIM:
+		/* List b claims in place a page list a copies to. */
+		x = realloc(v[b], (cnt[b] + 2) * sizeof(*x));
+		assert_non_null(x);
+		v[b] = x;
+		x[cnt[b]].e = v[a][i].cursor | D;
+		x[cnt[b] + 1].e = v[a][i].cursor | S;
+		heads[b] = write_list(&L, x, cnt[b] + 2);
 		break;
 	case MUT_DROP:
 		/* List a's share is lost: an empty list in its place. */
