@@ -14,12 +14,19 @@
  * skipping the copy when source == cursor, and advances the cursor by 4 KiB;
  * INDIRECTION continues at the start of another list page; DONE stops.
  *
+ * Split lists (split.h) run one after the other, each with the semantics
+ * above, but since CPUs would run them concurrently the executor records
+ * which list read and which list wrote every page: a page one list writes
+ * and another reads is a fault whatever the order, and so is a destination
+ * page two lists write or claim in place.
+ *
  * Host only: uses malloc and friends.  Not thread safe.
  */
 #ifndef KRELOC_SIM_H
 #define KRELOC_SIM_H
 
 #include <kreloc/kimage.h>
+#include <kreloc/split.h>
 
 struct kreloc_sim;
 
@@ -101,12 +108,14 @@ enum kreloc_sim_fault {
 	KRELOC_SIM_DOUBLE_WRITE,	/* destination page written twice */
 	KRELOC_SIM_WRAP,		/* cursor advanced past 2^64 */
 	KRELOC_SIM_CONTENT,		/* a destination does not hold its bytes then zeros */
+	KRELOC_SIM_CROSS_LIST,		/* split: a page one list writes, another reads */
 };
 
 /**
  * struct kreloc_sim_result - outcome of kreloc_sim_execute()/kreloc_sim_verify().
  * @fault:    the first violation found, KRELOC_SIM_OK when none
  * @fault_pa: the page involved; @fault_step: the step it happened at
+ * @fault_list: split only: the list that ran into the fault
  * @msg:      a readable description of the first violation
  * @steps:    entries executed (the head included)
  * @list_pages: list pages entered; @copies: pages copied; @skipped: in-place
@@ -116,6 +125,7 @@ struct kreloc_sim_result {
 	enum kreloc_sim_fault fault;
 	uint64_t fault_pa;
 	uint64_t fault_step;
+	unsigned int fault_list;
 	char msg[192];
 	uint64_t steps;
 	uint64_t list_pages;
@@ -144,6 +154,21 @@ int kreloc_sim_verify(struct kreloc_sim *sim, const struct kreloc_segment *expec
 /** kreloc_sim_run() - execute, then verify; @res holds the combined counts. */
 int kreloc_sim_run(struct kreloc_sim *sim, uint64_t head, const struct kreloc_segment *expect,
 		   unsigned int n, struct kreloc_sim_result *res);
+
+/**
+ * kreloc_sim_execute_split() - run @nr lists (at most KRELOC_SPLIT_MAX) on the
+ * model, as concurrent CPUs would: each as kreloc_sim_execute() does, and no
+ * page written by one list read or written by another, in any order.
+ * @max_steps bounds each list.  Return: 0 when no violation, -1 otherwise.
+ */
+int kreloc_sim_execute_split(struct kreloc_sim *sim, const uint64_t heads[], unsigned int nr,
+			     const struct kreloc_segment *segs, unsigned int n,
+			     uint64_t max_steps, struct kreloc_sim_result *res);
+
+/** kreloc_sim_run_split() - execute the lists, then verify the union of what they wrote. */
+int kreloc_sim_run_split(struct kreloc_sim *sim, const uint64_t heads[], unsigned int nr,
+			 const struct kreloc_segment *expect, unsigned int n,
+			 struct kreloc_sim_result *res);
 
 /** kreloc_sim_fault_name() - "CLOBBERED_READ" etc. */
 const char *kreloc_sim_fault_name(enum kreloc_sim_fault f);

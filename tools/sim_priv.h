@@ -25,9 +25,11 @@ struct sim_page {
 	uint8_t *data;		/* PG_DATA only */
 	uint64_t last_read;	/* executor step, 0 = never */
 	uint64_t first_write;	/* executor step, 0 = never */
+	uint64_t readers;	/* split lists that read it, one bit each */
 	uint32_t zepoch;
 	uint8_t state;
 	uint8_t flags;
+	uint8_t writer;		/* split list that wrote it, plus 1; 0 = none */
 };
 
 struct sim_block {

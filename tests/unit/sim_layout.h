@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * sim_layout.h - random layouts for the property test (test_sim.c): RAM maps
- * with reserved ranges, 1..16 segments, buffers lying over destinations, an
- * allocator that collides and provokes in-place staging, and the load itself.
+ * sim_layout.h - random layouts for the property tests (test_sim.c,
+ * test_split.c): RAM maps with reserved ranges, 1..16 segments, buffers
+ * lying over destinations, an allocator that collides and provokes in-place
+ * staging, and the load itself.
  * Every layout is a pure function of its seed.
  */
 #ifndef KRELOC_TEST_SIM_LAYOUT_H
