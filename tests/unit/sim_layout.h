@@ -59,6 +59,14 @@ static void dump_layout(const struct layout *L)
 		    (unsigned long long)L->ki.colliding_pages_set_aside);
 }
 
+/* A run setting (KRELOC_SEED and the like): @def when unset or empty. */
+static uint64_t env_u64(const char *name, uint64_t def)
+{
+	const char *s = getenv(name);
+
+	return s && *s ? strtoull(s, NULL, 0) : def;
+}
+
 static uint64_t rnd(uint64_t *r, uint64_t n)
 {
 	return n ? kreloc_sim_rand(r) % n : 0;

@@ -346,13 +346,6 @@ skip:
 	layout_done(&L);
 }
 
-static uint64_t env_u64(const char *name, uint64_t def)
-{
-	const char *s = getenv(name);
-
-	return s && *s ? strtoull(s, NULL, 0) : def;
-}
-
 static void test_property(void **state)
 {
 	uint64_t seed = env_u64("KRELOC_SEED", (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32));
