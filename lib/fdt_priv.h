@@ -19,6 +19,37 @@
 int kreloc_fdt_check_blob(const void *fdt);
 
 /**
+ * kreloc_fdt_check_find() - kreloc_fdt_check_blob(), finding a child of the root on the way.
+ * @fdt:  the blob
+ * @name: a node name, with or without a unit address (as in a path:
+ *        "chosen" also finds "chosen@0"), or NULL
+ * @node: out, unless @name is NULL: the offset of the first child of the
+ *        root named @name, as fdt_path_offset() gives it for "/@name", or
+ *        -FDT_ERR_NOTFOUND; meaningful only when the check passes
+ *
+ * One walk of the structure block checks it and finds the node, where a
+ * libfdt path lookup would walk the tree again.
+ *
+ * Return: as kreloc_fdt_check_blob().
+ */
+int kreloc_fdt_check_find(const void *fdt, const char *name, int *node);
+
+/**
+ * kreloc_fdt_parent() - fdt_parent_offset(), in one walk of the structure block.
+ * @fdt:  a blob that passed kreloc_fdt_check_blob()
+ * @node: a node's offset
+ *
+ * libfdt walks the tree twice to the node (its depth, then the ancestor at
+ * that depth), through bounds checks for every byte of every name; this
+ * walks it once, keeping the offsets of the nodes open on the way.
+ *
+ * Return: the parent's offset; -FDT_ERR_NOTFOUND for the root;
+ * -FDT_ERR_BADOFFSET when @node is not where a node begins, or another
+ * negative libfdt error.
+ */
+int kreloc_fdt_parent(const void *fdt, int node);
+
+/**
  * kreloc_fdt_check_layout() - blocks in the order kreloc edits, no overlap.
  * @fdt: a blob that passed kreloc_fdt_check_blob()
  *

@@ -61,7 +61,7 @@ static int read_gicv3(const void *fdt, int node, struct kreloc_gicv3 *gic)
 	int parent, ac, sc, len, err;
 	uint32_t nr = 1;
 
-	parent = fdt_parent_offset(fdt, node);
+	parent = kreloc_fdt_parent(fdt, node);
 	if (parent < 0)
 		return KRELOC_E_FDT;
 	ac = fdt_address_cells(fdt, parent);
