@@ -118,12 +118,9 @@ static int add_reg(const void *fdt, int node, int ac, int sc, struct kreloc_memm
 	return 0;
 }
 
-static bool is_memory_node(const void *fdt, int node, int depth)
+/* @s/@len: the node's device_type, as fdt_getprop() gives it */
+static bool is_memory_node(const void *fdt, int node, int depth, const char *s, int len)
 {
-	const char *s;
-	int len;
-
-	s = fdt_getprop(fdt, node, "device_type", &len);
 	if (s)
 		return PROP_IS(s, len, "memory");
 	if (depth != 1)
@@ -136,7 +133,8 @@ static bool is_memory_node(const void *fdt, int node, int depth)
 
 static int read_ram(const void *fdt, struct kreloc_memmap *map)
 {
-	int ac, sc, node, depth = 0, err;
+	int ac, sc, node, depth = 0, len, err;
+	const void *type;
 
 	ac = node_cells(fdt, 0, "#address-cells", 2);
 	if (ac < 0)
@@ -146,9 +144,10 @@ static int read_ram(const void *fdt, struct kreloc_memmap *map)
 		return sc;
 
 	/* depth drops below 0 after the root's last descendant: stop there */
-	for (node = fdt_next_node(fdt, 0, &depth); node >= 0 && depth > 0;
-	     node = fdt_next_node(fdt, node, &depth)) {
-		if (!is_memory_node(fdt, node, depth) || !node_available(fdt, node))
+	for (node = kreloc_fdt_next_node_prop(fdt, 0, &depth, "device_type", &type, &len);
+	     node >= 0 && depth > 0;
+	     node = kreloc_fdt_next_node_prop(fdt, node, &depth, "device_type", &type, &len)) {
+		if (!is_memory_node(fdt, node, depth, type, len) || !node_available(fdt, node))
 			continue;
 		err = add_reg(fdt, node, ac, sc, map, kreloc_memmap_add_ram);
 		if (err)
@@ -412,14 +411,16 @@ int kreloc_fdt_psci_method(const void *fdt)
 {
 	static const char prefix[] = "arm,psci";
 	int node, depth = 0, len, err;
+	const void *compat;
 
 	err = kreloc_fdt_check_blob(fdt);
 	if (err)
 		return err;
 	/* depth drops below 0 after the root's last descendant: stop there */
-	for (node = fdt_next_node(fdt, 0, &depth); node >= 0 && depth > 0;
-	     node = fdt_next_node(fdt, node, &depth)) {
-		const char *s = fdt_getprop(fdt, node, "compatible", &len);
+	for (node = kreloc_fdt_next_node_prop(fdt, 0, &depth, "compatible", &compat, &len);
+	     node >= 0 && depth > 0;
+	     node = kreloc_fdt_next_node_prop(fdt, node, &depth, "compatible", &compat, &len)) {
+		const char *s = compat;
 
 		if (!s || !list_has_prefix(s, len, prefix, (int)sizeof(prefix) - 1) ||
 		    !node_available(fdt, node))

@@ -177,49 +177,6 @@ int kreloc_fdt_check_blob(const void *fdt)
 	return kreloc_fdt_check_find(fdt, NULL, NULL);
 }
 
-/* Nodes open on the way that kreloc_fdt_parent() keeps; deeper, libfdt looks. */
-#define PARENT_DEPTH	32
-
-int kreloc_fdt_parent(const void *fdt, int node)
-{
-	const uint8_t *s = (const uint8_t *)fdt + fdt_off_dt_struct(fdt);
-	uint64_t size = fdt_size_dt_struct(fdt), off = 0;
-	int open[PARENT_DEPTH];
-	unsigned int depth = 0;
-
-	while (node >= 0 && off <= (uint64_t)node && size - off >= 4) {
-		switch (be32_at(s + off)) {
-		case FDT_BEGIN_NODE:
-			if (off == (uint64_t)node)
-				return depth ? open[depth - 1] : -FDT_ERR_NOTFOUND;
-			if (depth == PARENT_DEPTH)
-				return fdt_parent_offset(fdt, node);
-			open[depth++] = (int)off;
-			for (off += 4; off < size && s[off]; off++)
-				;
-			off = KRELOC_ALIGN_UP(off + 1, 4);
-			break;
-		case FDT_PROP:
-			if (size - off < 12)
-				return -FDT_ERR_BADSTRUCTURE;
-			off = KRELOC_ALIGN_UP(off + 12 + be32_at(s + off + 4), 4);
-			break;
-		case FDT_END_NODE:
-			if (!depth)
-				return -FDT_ERR_BADSTRUCTURE;
-			depth--;
-			off += 4;
-			break;
-		case FDT_NOP:
-			off += 4;
-			break;
-		default:
-			return -FDT_ERR_BADOFFSET;
-		}
-	}
-	return -FDT_ERR_BADOFFSET;
-}
-
 /* Header fields, read byte by byte (any alignment, any memory type). */
 #define HDR_MAGIC		0
 #define HDR_TOTALSIZE		4

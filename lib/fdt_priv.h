@@ -50,6 +50,28 @@ int kreloc_fdt_check_find(const void *fdt, const char *name, int *node);
 int kreloc_fdt_parent(const void *fdt, int node);
 
 /**
+ * kreloc_fdt_next_node_prop() - the next node in tree order, and one of its properties.
+ * @fdt:   a blob that passed kreloc_fdt_check_blob()
+ * @node:  the node to go on from; negative: start with the root itself
+ * @depth: in: @node's depth (root 0), unless @node is negative; out: the
+ *         depth of the node returned
+ * @name:  the property wanted
+ * @val:   out: its value, as fdt_getprop() gives it (the first of that
+ *         name in the node), or NULL
+ * @len:   out: its length, or -FDT_ERR_NOTFOUND
+ *
+ * What fdt_next_node() then fdt_getprop() give, in one walk over the tags
+ * and property names, where libfdt walks every node's properties again and
+ * bounds every byte of every node name.  A property whose name is not
+ * terminated inside the strings block matches no name, as in libfdt.
+ *
+ * Return: the node's offset; -FDT_ERR_NOTFOUND past the root's last
+ * descendant; another negative libfdt error.
+ */
+int kreloc_fdt_next_node_prop(const void *fdt, int node, int *depth, const char *name,
+			      const void **val, int *len);
+
+/**
  * kreloc_fdt_check_layout() - blocks in the order kreloc edits, no overlap.
  * @fdt: a blob that passed kreloc_fdt_check_blob()
  *

@@ -157,6 +157,96 @@ static void test_parent_deep(void **state)
 	parents_like_libfdt();
 }
 
+/* kreloc_fdt_next_node_prop() against fdt_next_node() and fdt_getprop() over T. */
+static void props_like_libfdt(const char *name)
+{
+	int node = 0, depth = 0, want_depth = 0, n = 0;
+
+	for (;;) {
+		int want = fdt_next_node(T, node, &want_depth), len, want_len, d = depth;
+		const void *val, *want_val;
+
+		node = kreloc_fdt_next_node_prop(T, node, &d, name, &val, &len);
+		if (want < 0 || want_depth <= 0) {
+			assert_int_equal(node, -FDT_ERR_NOTFOUND);
+			break;
+		}
+		depth = d;
+		want_val = fdt_getprop(T, want, name, &want_len);
+		assert_int_equal(node, want);
+		assert_int_equal(depth, want_depth);
+		assert_ptr_equal(val, want_val);
+		assert_int_equal(len, want_len);
+		n++;
+	}
+	assert_true(n > 0);
+}
+
+static void test_next_node_prop(void **state)
+{
+	static const char *const names[] = {
+		"compatible", "device_type", "status", "reg", "compat", "compatiblex", "",
+		"nothing-has-this",
+	};
+	const void *val;
+	int depth, len;
+
+	(void)state;
+	for (size_t f = 0; f < sizeof(fixtures) / sizeof(fixtures[0]); f++) {
+		assert_true(load_file(fixtures[f], T, sizeof(g_tree.b)) > 0);
+		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			props_like_libfdt(names[i]);
+		/* from the root itself, as fdt_node_offset_by_compatible() starts */
+		assert_int_equal(kreloc_fdt_next_node_prop(T, -1, &depth, "compatible", &val, &len), 0);
+		assert_int_equal(depth, 0);
+		assert_ptr_equal(val, fdt_getprop(T, 0, "compatible", NULL));
+	}
+	/* a repeated name: the first, as fdt_getprop() */
+	b_root(2, 2);
+	b_node("a");
+	b_str("status", "okay");
+	b_str("status", "disabled");
+	b_node("b");
+	b_end();
+	b_end();
+	b_node("c");
+	b_end();
+	b_finish();
+	props_like_libfdt("status");
+	props_like_libfdt("#size-cells");
+	/* not where a node begins */
+	depth = 0;
+	assert_true(kreloc_fdt_next_node_prop(T, 1, &depth, "status", &val, &len) < 0);
+	assert_true(kreloc_fdt_next_node_prop(T, fdt_first_property_offset(T, 0), &depth, "status",
+					      &val, &len) < 0);
+	assert_true(kreloc_fdt_next_node_prop(T, (int)fdt_size_dt_struct(T), &depth, "status",
+					      &val, &len) < 0);
+}
+
+/* A property name running off the end of the strings block matches nothing, as in libfdt. */
+static void test_next_node_prop_bad_name(void **state)
+{
+	static const char *const names[] = { "#address-cells", "#size-cells", "zzz-last" };
+
+	(void)state;
+	b_root(2, 2);
+	b_node("a");
+	b_str("zzz-last", "x");
+	b_end();
+	b_finish();
+	/* drop the NUL of the last name in the strings block */
+	fdt_set_size_dt_strings(T, fdt_size_dt_strings(T) - 1);
+	assert_int_equal(kreloc_fdt_check_blob(T), 0);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		const void *val;
+		int depth, len;
+
+		props_like_libfdt(names[i]);
+		assert_int_equal(kreloc_fdt_next_node_prop(T, -1, &depth, names[i], &val, &len), 0);
+		assert_ptr_equal(val, fdt_getprop(T, 0, names[i], NULL));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -165,6 +255,8 @@ int main(void)
 		cmocka_unit_test(test_find_refuses_bad_framing),
 		cmocka_unit_test(test_parent),
 		cmocka_unit_test(test_parent_deep),
+		cmocka_unit_test(test_next_node_prop),
+		cmocka_unit_test(test_next_node_prop_bad_name),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
