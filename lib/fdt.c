@@ -366,7 +366,7 @@ static int stdout_node(const void *fdt, int chosen)
 		;
 	if (n == 0)
 		return -FDT_ERR_NOTFOUND;
-	return fdt_path_offset_namelen(fdt, path, n);
+	return kreloc_fdt_path(fdt, path, (size_t)n);
 }
 
 int kreloc_fdt_stdout_uart(const void *fdt, uint64_t *base)

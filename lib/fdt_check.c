@@ -23,17 +23,6 @@ static uint32_t be32_at(const uint8_t *p)
 }
 
 /*
- * Is the node name @p (@n bytes) @name (@len bytes), or, when @name has no
- * unit address, @name with one?  libfdt's path lookups match the same way.
- */
-static bool name_matches(const uint8_t *p, uint64_t n, const char *name, uint64_t len)
-{
-	if (n < len || memcmp(p, name, len))
-		return false;
-	return n == len || (p[len] == '@' && !memchr(name, '@', len));
-}
-
-/*
  * The framing of the structure block: the root node at offset 0; known
  * tags only; node names
  * NUL-terminated inside the block; property values inside the block and
@@ -74,7 +63,7 @@ static int check_struct(const void *fdt, const char *name, int *node)
 			if (off == size)
 				return KRELOC_E_FDT;	/* name runs off the block */
 			if (name && depth == 1 && *node < 0 &&
-			    name_matches(s + start, off - start, name, len))
+			    kreloc_fdt_name_matches((const char *)s + start, off - start, name, len))
 				*node = (int)(start - 4);
 			off = KRELOC_ALIGN_UP(off + 1, 4);
 			depth++;

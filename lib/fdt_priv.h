@@ -72,6 +72,27 @@ int kreloc_fdt_next_node_prop(const void *fdt, int node, int *depth, const char 
 			      const void **val, int *len);
 
 /**
+ * kreloc_fdt_name_matches() - does a node name match a path component?
+ * @p:    the node's name, @n bytes (no NUL needed)
+ * @name: the component, @len bytes
+ *
+ * Return: true when the name is @name, or @name followed by a unit address
+ * ("@...") when @name has none: libfdt's path lookups match the same way.
+ */
+bool kreloc_fdt_name_matches(const char *p, size_t n, const char *name, size_t len);
+
+/**
+ * kreloc_fdt_path() - fdt_path_offset_namelen(), walking the block once per component.
+ * @fdt:  a blob that passed kreloc_fdt_check_blob()
+ * @path: a path, @len bytes; one not starting with '/' (an alias) goes
+ *        to libfdt
+ *
+ * Return: the node's offset, or a negative libfdt error (-FDT_ERR_NOTFOUND
+ * when a component has no match).
+ */
+int kreloc_fdt_path(const void *fdt, const char *path, size_t len);
+
+/**
  * kreloc_fdt_check_layout() - blocks in the order kreloc edits, no overlap.
  * @fdt: a blob that passed kreloc_fdt_check_blob()
  *

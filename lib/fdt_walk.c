@@ -169,3 +169,79 @@ int kreloc_fdt_next_node_prop(const void *fdt, int node, int *depth, const char 
 	}
 	return off < 0 ? (int)off : -FDT_ERR_BADSTRUCTURE;
 }
+
+bool kreloc_fdt_name_matches(const char *p, size_t n, const char *name, size_t len)
+{
+	if (n < len || memcmp(p, name, len))
+		return false;
+	return n == len || (p[len] == '@' && !memchr(name, '@', len));
+}
+
+/* The first child of @parent named @name (@len bytes, matched as in a path). */
+static int subnode(const struct block *b, int parent, const char *name, size_t len)
+{
+	uint64_t off;
+	unsigned int depth = 0;
+
+	if (parent < 0 || (uint64_t)parent >= b->size || b->size - (uint64_t)parent < 4 ||
+	    u32_at(b, (uint64_t)parent) != FDT_BEGIN_NODE)
+		return -FDT_ERR_BADOFFSET;
+	off = past_name(b, (uint64_t)parent);
+	while (b->size - off >= 4) {
+		switch (u32_at(b, off)) {
+		case FDT_BEGIN_NODE: {
+			uint64_t end = past_name(b, off);
+			const char *p = (const char *)b->s + off + 4;
+
+			if (depth++ == 0 && kreloc_fdt_name_matches(p, strnlen(p, end - off - 4), name,
+								    len))
+				return (int)off;
+			off = end;
+			break;
+		}
+		case FDT_PROP:
+			if (b->size - off < 12)
+				return -FDT_ERR_BADSTRUCTURE;
+			off = KRELOC_ALIGN_UP(off + 12 + u32_at(b, off + 4), 4);
+			break;
+		case FDT_END_NODE:
+			if (depth-- == 0)
+				return -FDT_ERR_NOTFOUND;
+			off += 4;
+			break;
+		case FDT_NOP:
+			off += 4;
+			break;
+		default:
+			return -FDT_ERR_BADSTRUCTURE;
+		}
+	}
+	return -FDT_ERR_BADSTRUCTURE;
+}
+
+int kreloc_fdt_path(const void *fdt, const char *path, size_t len)
+{
+	const char *end = path + len;
+	struct block b;
+	int node = 0;
+
+	if (!len || path[0] != '/')
+		return fdt_path_offset_namelen(fdt, path, (int)len);
+	block_init(&b, fdt);
+	while (path < end) {
+		const char *q;
+
+		while (path < end && *path == '/')
+			path++;
+		if (path == end)
+			break;
+		q = memchr(path, '/', (size_t)(end - path));
+		if (!q)
+			q = end;
+		node = subnode(&b, node, path, (size_t)(q - path));
+		if (node < 0)
+			return node;
+		path = q;
+	}
+	return node;
+}

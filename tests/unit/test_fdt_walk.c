@@ -247,6 +247,64 @@ static void test_next_node_prop_bad_name(void **state)
 	}
 }
 
+static void path_like_libfdt(const char *path)
+{
+	assert_int_equal(kreloc_fdt_path(T, path, strlen(path)), fdt_path_offset(T, path));
+}
+
+static void test_path(void **state)
+{
+	static const char *const paths[] = {
+		"/", "//", "/a", "//a//", "/a/chosen", "/a/chosen/", "/chosen", "/chosen@0",
+		"/chosen@1", "/chosenx", "/chose", "/missing", "/a/missing", "/chosen@0/x",
+		"/a/chosen/deeper", "alias", "",
+	};
+	char path[256];
+
+	(void)state;
+	b_lookalikes();
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
+		path_like_libfdt(paths[i]);
+	/* a length short of the string: the stdout-path's options cut off */
+	assert_int_equal(kreloc_fdt_path(T, "/chosen@0:115200", 9), fdt_path_offset(T, "/chosen@0"));
+	/* every node of the fixtures by its full path, and an alias */
+	for (size_t f = 0; f < sizeof(fixtures) / sizeof(fixtures[0]); f++) {
+		int node, depth = 0;
+
+		assert_true(load_file(fixtures[f], T, sizeof(g_tree.b)) > 0);
+		for (node = fdt_next_node(T, 0, &depth); node >= 0 && depth > 0;
+		     node = fdt_next_node(T, node, &depth)) {
+			assert_int_equal(fdt_get_path(T, node, path, sizeof(path)), 0);
+			assert_int_equal(kreloc_fdt_path(T, path, strlen(path)), node);
+		}
+	}
+	b_root(2, 2);
+	b_node("aliases");
+	b_str("serial0", "/soc/uart@1000");
+	b_end();
+	b_node("soc");
+	b_node("uart@1000");
+	b_end();
+	b_end();
+	b_finish();
+	path_like_libfdt("serial0");
+	path_like_libfdt("/soc/uart");
+	assert_true(kreloc_fdt_path(T, "serial0", 7) > 0);
+}
+
+static void test_name_matches(void **state)
+{
+	(void)state;
+	assert_true(kreloc_fdt_name_matches("chosen", 6, "chosen", 6));
+	assert_true(kreloc_fdt_name_matches("chosen@0", 8, "chosen", 6));
+	assert_true(kreloc_fdt_name_matches("chosen@0", 8, "chosen@0", 8));
+	assert_false(kreloc_fdt_name_matches("chosen@0", 8, "chosen@1", 8));
+	assert_false(kreloc_fdt_name_matches("chosen@0", 8, "chosen@", 7));
+	assert_false(kreloc_fdt_name_matches("chosenx", 7, "chosen", 6));
+	assert_false(kreloc_fdt_name_matches("chose", 5, "chosen", 6));
+	assert_false(kreloc_fdt_name_matches("uart@1@2", 8, "uart@1", 6));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -257,6 +315,8 @@ int main(void)
 		cmocka_unit_test(test_parent_deep),
 		cmocka_unit_test(test_next_node_prop),
 		cmocka_unit_test(test_next_node_prop_bad_name),
+		cmocka_unit_test(test_path),
+		cmocka_unit_test(test_name_matches),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
