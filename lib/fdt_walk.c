@@ -161,6 +161,14 @@ int kreloc_fdt_next_node_prop(const void *fdt, int node, int *depth, const char 
 				return -FDT_ERR_NOTFOUND;
 			off += 4;
 			break;
+		case FDT_PROP:		/* after a subnode: no fdt_getprop() sees it */
+			if (b.size - (uint64_t)off < 12)
+				return -FDT_ERR_BADSTRUCTURE;
+			off = (int64_t)KRELOC_ALIGN_UP((uint64_t)off + 12 + u32_at(&b, (uint64_t)off + 4), 4);
+			break;
+		case FDT_NOP:
+			off += 4;
+			break;
 		case FDT_END:
 			return -FDT_ERR_NOTFOUND;
 		default:

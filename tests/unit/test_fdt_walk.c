@@ -305,6 +305,42 @@ static void test_name_matches(void **state)
 	assert_false(kreloc_fdt_name_matches("uart@1@2", 8, "uart@1", 6));
 }
 
+/* NOPs where a node was, and a property after a subnode: stepped over as libfdt does. */
+static void test_walks_step_over_nops(void **state)
+{
+	int node, p;
+
+	(void)state;
+	b_root(2, 2);
+	b_node("gone");
+	b_str("device_type", "memory");
+	b_node("kid");
+	b_end();
+	b_end();
+	b_node("p");
+	b_node("kid");
+	b_end();
+	b_str("late", "x");
+	b_end();
+	b_memory("memory@40000000", 2, 2, 0x40000000, 0x40000000);
+	b_node("chosen");
+	b_end();
+	b_finish();
+	node = fdt_path_offset(T, "/gone");
+	assert_int_equal(fdt_nop_node(T, node), 0);
+	assert_int_equal(kreloc_fdt_check_blob(T), 0);
+	props_like_libfdt("device_type");
+	props_like_libfdt("late");
+	parents_like_libfdt();
+	path_like_libfdt("/gone");
+	path_like_libfdt("/p/kid");
+	path_like_libfdt("/chosen");
+	assert_int_equal(find("chosen"), fdt_path_offset(T, "/chosen"));
+	p = fdt_path_offset(T, "/memory@40000000");
+	assert_true(p > 0);
+	assert_int_equal(kreloc_fdt_parent(T, p), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -317,6 +353,7 @@ int main(void)
 		cmocka_unit_test(test_next_node_prop_bad_name),
 		cmocka_unit_test(test_path),
 		cmocka_unit_test(test_name_matches),
+		cmocka_unit_test(test_walks_step_over_nops),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
