@@ -118,12 +118,9 @@ static int add_reg(const void *fdt, int node, int ac, int sc, struct kreloc_memm
 	return 0;
 }
 
-static bool is_memory_node(const void *fdt, int node, int depth)
+/* @s/@len: the node's device_type, as fdt_getprop() gives it */
+static bool is_memory_node(const void *fdt, int node, int depth, const char *s, int len)
 {
-	const char *s;
-	int len;
-
-	s = fdt_getprop(fdt, node, "device_type", &len);
 	if (s)
 		return PROP_IS(s, len, "memory");
 	if (depth != 1)
@@ -136,7 +133,8 @@ static bool is_memory_node(const void *fdt, int node, int depth)
 
 static int read_ram(const void *fdt, struct kreloc_memmap *map)
 {
-	int ac, sc, node, depth = 0, err;
+	int ac, sc, node, depth = 0, len, err;
+	const void *type;
 
 	ac = node_cells(fdt, 0, "#address-cells", 2);
 	if (ac < 0)
@@ -146,9 +144,10 @@ static int read_ram(const void *fdt, struct kreloc_memmap *map)
 		return sc;
 
 	/* depth drops below 0 after the root's last descendant: stop there */
-	for (node = fdt_next_node(fdt, 0, &depth); node >= 0 && depth > 0;
-	     node = fdt_next_node(fdt, node, &depth)) {
-		if (!is_memory_node(fdt, node, depth) || !node_available(fdt, node))
+	for (node = kreloc_fdt_next_node_prop(fdt, 0, &depth, "device_type", &type, &len);
+	     node >= 0 && depth > 0;
+	     node = kreloc_fdt_next_node_prop(fdt, node, &depth, "device_type", &type, &len)) {
+		if (!is_memory_node(fdt, node, depth, type, len) || !node_available(fdt, node))
 			continue;
 		err = add_reg(fdt, node, ac, sc, map, kreloc_memmap_add_ram);
 		if (err)
@@ -159,9 +158,10 @@ static int read_ram(const void *fdt, struct kreloc_memmap *map)
 	return map->nr_ram ? 0 : KRELOC_E_FDT_NO_MEMORY;
 }
 
-static int read_reserved(const void *fdt, struct kreloc_memmap *map)
+/* The reservation map and the children of /reserved-memory (at @rm, if found). */
+static int read_reserved(const void *fdt, int rm, struct kreloc_memmap *map)
 {
-	int n, rm, ac, sc, child, err;
+	int n, ac, sc, child, err;
 
 	n = fdt_num_mem_rsv(fdt);
 	if (n < 0)
@@ -181,11 +181,8 @@ static int read_reserved(const void *fdt, struct kreloc_memmap *map)
 			return err;
 	}
 
-	rm = fdt_path_offset(fdt, "/reserved-memory");
-	if (rm == -FDT_ERR_NOTFOUND)
-		return 0;
 	if (rm < 0)
-		return fdt_err(rm);
+		return 0;
 	ac = node_cells(fdt, 0, "#address-cells", 2);
 	if (ac < 0)
 		return ac;
@@ -215,18 +212,18 @@ static int read_reserved(const void *fdt, struct kreloc_memmap *map)
 
 int kreloc_fdt_read_memmap(const void *fdt, struct kreloc_memmap *map)
 {
-	int err;
+	int rm, err;
 
 	if (!map)
 		return KRELOC_E_INVAL;
-	err = kreloc_fdt_check_blob(fdt);
+	err = kreloc_fdt_check_find(fdt, "reserved-memory", &rm);
 	if (err)
 		return err;
 	kreloc_memmap_init(map);
 	err = read_ram(fdt, map);
 	if (err)
 		return err;
-	return read_reserved(fdt, map);
+	return read_reserved(fdt, rm, map);
 }
 
 /* A 32- or 64-bit property as a number; 1 found, 0 absent, negative error. */
@@ -251,17 +248,14 @@ int kreloc_fdt_chosen_initrd(const void *fdt, uint64_t *start, uint64_t *end)
 
 	if (!start || !end)
 		return KRELOC_E_INVAL;
-	err = kreloc_fdt_check_blob(fdt);
+	err = kreloc_fdt_check_find(fdt, "chosen", &chosen);
 	if (err)
 		return err;
 	*start = 0;
 	*end = 0;
 
-	chosen = fdt_path_offset(fdt, "/chosen");
-	if (chosen == -FDT_ERR_NOTFOUND)
-		return 0;
 	if (chosen < 0)
-		return fdt_err(chosen);
+		return 0;
 	hs = read_num_prop(fdt, chosen, "linux,initrd-start", &s);
 	if (hs < 0)
 		return hs;
@@ -286,7 +280,7 @@ int kreloc_fdt_translate(const void *fdt, int bus, uint64_t *addr)
 		r = fdt_getprop(fdt, bus, "ranges", &len);
 		if (!r)
 			return len == -FDT_ERR_NOTFOUND ? KRELOC_E_FDT_RANGE : fdt_err(len);
-		parent = fdt_parent_offset(fdt, bus);
+		parent = kreloc_fdt_parent(fdt, bus);
 		if (parent < 0)
 			return fdt_err(parent);
 		if (len == 0) {			/* identity */
@@ -333,7 +327,7 @@ static int node_base(const void *fdt, int node, uint64_t *base)
 	int parent, ac, sc, len, err;
 	uint64_t addr;
 
-	parent = fdt_parent_offset(fdt, node);
+	parent = kreloc_fdt_parent(fdt, node);
 	if (parent < 0)
 		return fdt_err(parent);
 	ac = node_cells(fdt, parent, "#address-cells", 2);
@@ -355,13 +349,12 @@ static int node_base(const void *fdt, int node, uint64_t *base)
 	return 1;
 }
 
-/* The node /chosen stdout-path names; negative when there is none. */
-static int stdout_node(const void *fdt)
+/* The node /chosen (at @chosen, if found) stdout-path names; negative when there is none. */
+static int stdout_node(const void *fdt, int chosen)
 {
 	const char *path;
-	int chosen, len, n;
+	int len, n;
 
-	chosen = fdt_path_offset(fdt, "/chosen");
 	if (chosen < 0)
 		return chosen;
 	path = fdt_getprop(fdt, chosen, "stdout-path", &len);
@@ -373,20 +366,20 @@ static int stdout_node(const void *fdt)
 		;
 	if (n == 0)
 		return -FDT_ERR_NOTFOUND;
-	return fdt_path_offset_namelen(fdt, path, n);
+	return kreloc_fdt_path(fdt, path, (size_t)n);
 }
 
 int kreloc_fdt_stdout_uart(const void *fdt, uint64_t *base)
 {
-	int node, err;
+	int chosen, node, err;
 
 	if (!base)
 		return KRELOC_E_INVAL;
-	err = kreloc_fdt_check_blob(fdt);
+	err = kreloc_fdt_check_find(fdt, "chosen", &chosen);
 	if (err)
 		return err;
 
-	node = stdout_node(fdt);
+	node = stdout_node(fdt, chosen);
 	if (node >= 0)
 		return node_base(fdt, node, base);
 	/* An unresolvable stdout-path falls back to the first PL011. */
@@ -418,14 +411,16 @@ int kreloc_fdt_psci_method(const void *fdt)
 {
 	static const char prefix[] = "arm,psci";
 	int node, depth = 0, len, err;
+	const void *compat;
 
 	err = kreloc_fdt_check_blob(fdt);
 	if (err)
 		return err;
 	/* depth drops below 0 after the root's last descendant: stop there */
-	for (node = fdt_next_node(fdt, 0, &depth); node >= 0 && depth > 0;
-	     node = fdt_next_node(fdt, node, &depth)) {
-		const char *s = fdt_getprop(fdt, node, "compatible", &len);
+	for (node = kreloc_fdt_next_node_prop(fdt, 0, &depth, "compatible", &compat, &len);
+	     node >= 0 && depth > 0;
+	     node = kreloc_fdt_next_node_prop(fdt, node, &depth, "compatible", &compat, &len)) {
+		const char *s = compat;
 
 		if (!s || !list_has_prefix(s, len, prefix, (int)sizeof(prefix) - 1) ||
 		    !node_available(fdt, node))
@@ -458,16 +453,13 @@ int kreloc_fdt_seed(const void *fdt, uint8_t *buf, size_t cap, size_t *len)
 
 	if (!len || (!buf && cap))
 		return KRELOC_E_INVAL;
-	err = kreloc_fdt_check_blob(fdt);
+	err = kreloc_fdt_check_find(fdt, "chosen", &chosen);
 	if (err)
 		return err;
 	*len = 0;
 
-	chosen = fdt_path_offset(fdt, "/chosen");
-	if (chosen == -FDT_ERR_NOTFOUND)
-		return 0;
 	if (chosen < 0)
-		return fdt_err(chosen);
+		return 0;
 	for (size_t i = 0; i < KRELOC_ARRAY_SIZE(names); i++) {
 		const uint8_t *p;
 		int plen;
@@ -595,7 +587,7 @@ int kreloc_fdt_set_chosen(void *fdt, const struct kreloc_chosen *c)
 	err = check_chosen(c);
 	if (err)
 		return err;
-	err = kreloc_fdt_check_blob(fdt);
+	err = kreloc_fdt_check_find(fdt, "chosen", &chosen);
 	if (err)
 		return err;
 
@@ -616,8 +608,7 @@ int kreloc_fdt_set_chosen(void *fdt, const struct kreloc_chosen *c)
 			return err;
 	}
 
-	chosen = fdt_path_offset(fdt, "/chosen");
-	if (chosen == -FDT_ERR_NOTFOUND)
+	if (chosen < 0)
 		chosen = fdt_add_subnode(fdt, 0, "chosen");
 	if (chosen < 0)
 		return fdt_err(chosen);

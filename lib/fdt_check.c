@@ -29,13 +29,19 @@ static uint32_t be32_at(const uint8_t *p)
  * their name offsets inside the strings block; properties inside a node;
  * nodes balanced; one root, then FDT_END.  Each step moves forward by at
  * least four bytes, so the walk ends; once it has passed, so do libfdt's.
+ * On the way, *@node gets the offset of the first child of the root named
+ * @name (when @name is not NULL), -FDT_ERR_NOTFOUND without one.
  */
-static int check_struct(const void *fdt)
+static int check_struct(const void *fdt, const char *name, int *node)
 {
 	const uint8_t *s = (const uint8_t *)fdt + fdt_off_dt_struct(fdt);
 	uint64_t size = fdt_size_dt_struct(fdt), off = 0, depth = 0;
 	uint32_t strings = fdt_size_dt_strings(fdt);
+	uint64_t len = name ? strlen(name) : 0;
 	bool root_done = false;
+
+	if (name)
+		*node = -FDT_ERR_NOTFOUND;
 
 	if ((uint64_t)fdt_off_dt_struct(fdt) + size > fdt_totalsize(fdt))
 		return KRELOC_E_FDT;
@@ -47,16 +53,22 @@ static int check_struct(const void *fdt)
 
 		off += 4;
 		switch (tag) {
-		case FDT_BEGIN_NODE:
+		case FDT_BEGIN_NODE: {
+			uint64_t start = off;
+
 			if (root_done)
 				return KRELOC_E_FDT;	/* a second root */
 			while (off < size && s[off])
 				off++;
 			if (off == size)
 				return KRELOC_E_FDT;	/* name runs off the block */
+			if (name && depth == 1 && *node < 0 &&
+			    kreloc_fdt_name_matches((const char *)s + start, off - start, name, len))
+				*node = (int)(start - 4);
 			off = KRELOC_ALIGN_UP(off + 1, 4);
 			depth++;
 			break;
+		}
 		case FDT_PROP:
 			if (size - off < 8 || !depth)
 				return KRELOC_E_FDT;
@@ -105,8 +117,11 @@ int kreloc_fdt_check_layout(const void *fdt)
 	return 0;
 }
 
-/* Header, size, version and framing, and (when @full) all of it, of a blob in @len bytes. */
-static int check_len(const void *fdt, size_t len, bool full)
+/*
+ * Header, size, version and framing, and (when @full) all of it, of a blob
+ * in @len bytes; @name and @node as for check_struct().
+ */
+static int check_len(const void *fdt, size_t len, bool full, const char *name, int *node)
 {
 	int err;
 
@@ -124,7 +139,7 @@ static int check_len(const void *fdt, size_t len, bool full)
 	 */
 	if (fdt_totalsize(fdt) > len || fdt_version(fdt) < 17)
 		return KRELOC_E_FDT;
-	err = check_struct(fdt);
+	err = check_struct(fdt, name, node);
 	if (err || !full)
 		return err;
 	if (fdt_check_full(fdt, len) != 0)
@@ -134,16 +149,21 @@ static int check_len(const void *fdt, size_t len, bool full)
 
 int kreloc_fdt_check(const void *fdt, size_t len)
 {
-	return check_len(fdt, len, true);
+	return check_len(fdt, len, true, NULL, NULL);
 }
 
-int kreloc_fdt_check_blob(const void *fdt)
+int kreloc_fdt_check_find(const void *fdt, const char *name, int *node)
 {
 	if (!fdt)
 		return KRELOC_E_INVAL;
 	if (fdt_check_header(fdt) != 0)
 		return KRELOC_E_FDT;
-	return check_len(fdt, fdt_totalsize(fdt), false);
+	return check_len(fdt, fdt_totalsize(fdt), false, name, node);
+}
+
+int kreloc_fdt_check_blob(const void *fdt)
+{
+	return kreloc_fdt_check_find(fdt, NULL, NULL);
 }
 
 /* Header fields, read byte by byte (any alignment, any memory type). */

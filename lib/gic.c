@@ -61,7 +61,7 @@ static int read_gicv3(const void *fdt, int node, struct kreloc_gicv3 *gic)
 	int parent, ac, sc, len, err;
 	uint32_t nr = 1;
 
-	parent = fdt_parent_offset(fdt, node);
+	parent = kreloc_fdt_parent(fdt, node);
 	if (parent < 0)
 		return KRELOC_E_FDT;
 	ac = fdt_address_cells(fdt, parent);
@@ -99,18 +99,38 @@ static int read_gicv3(const void *fdt, int node, struct kreloc_gicv3 *gic)
 	return read_stride(fdt, node, &gic->stride);
 }
 
+/* Is @s one of the NUL-terminated strings of the list @list (@len bytes)? */
+static bool list_has(const char *list, int len, const char *s)
+{
+	size_t n = strlen(s) + 1;
+
+	for (int i = 0; i < len;) {
+		const char *end = memchr(list + i, '\0', (size_t)(len - i));
+
+		if (!end)
+			return false;
+		if ((size_t)(end - list - i) + 1 == n && !memcmp(list + i, s, n))
+			return true;
+		i = (int)(end - list) + 1;
+	}
+	return false;
+}
+
 int kreloc_fdt_gicv3(const void *fdt, struct kreloc_gicv3 *gic)
 {
-	int node, err;
+	const void *compat;
+	int node, depth, len, err;
 
 	if (!gic)
 		return KRELOC_E_INVAL;
 	err = kreloc_fdt_check_blob(fdt);
 	if (err)
 		return err;
-	for (node = fdt_node_offset_by_compatible(fdt, -1, "arm,gic-v3"); node >= 0;
-	     node = fdt_node_offset_by_compatible(fdt, node, "arm,gic-v3")) {
-		if (available(fdt, node)) {
+	/* every node, the root first, as fdt_node_offset_by_compatible() */
+	for (node = kreloc_fdt_next_node_prop(fdt, -1, &depth, "compatible", &compat, &len);
+	     node >= 0;
+	     node = kreloc_fdt_next_node_prop(fdt, node, &depth, "compatible", &compat, &len)) {
+		if (compat && list_has(compat, len, "arm,gic-v3") && available(fdt, node)) {
 			err = read_gicv3(fdt, node, gic);
 			return err ? err : 1;
 		}

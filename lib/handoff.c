@@ -11,6 +11,8 @@
 #include <kreloc/handoff.h>
 #include <kreloc/seed.h>
 
+#include "fdt_priv.h"
+
 /* Longest bootargs kept from the incoming tree when no command line is given. */
 #define BOOTARGS_MAX	KRELOC_FDT_BOOTARGS_MAX
 
@@ -76,18 +78,19 @@ static void make_seeds(struct kreloc_handoff *h, const void *fdt_in, struct krel
 /* Add the counter mailbox, pack the tree, and note the mailbox's offset. */
 static int add_mailbox(struct kreloc_handoff *h, void *fdt)
 {
-	int chosen = fdt_path_offset(fdt, "/chosen");
 	const void *val;
 	void *slot;
-	int len;
+	int chosen, len;
 
-	if (chosen < 0 ||
+	if (kreloc_fdt_check_find(fdt, "chosen", &chosen) || chosen < 0 ||
 	    fdt_setprop_placeholder(fdt, chosen, KRELOC_MAILBOX_PROP, KRELOC_MAILBOX_SIZE, &slot))
 		return KRELOC_E_FDT_NO_SPACE;
 	memset(slot, 0, KRELOC_MAILBOX_SIZE);
 	if (fdt_pack(fdt))
 		return KRELOC_E_FDT;
-	chosen = fdt_path_offset(fdt, "/chosen");	/* packing moved it */
+	/* packing moved it */
+	if (kreloc_fdt_check_find(fdt, "chosen", &chosen))
+		return KRELOC_E_FDT;
 	val = chosen < 0 ? NULL : fdt_getprop(fdt, chosen, KRELOC_MAILBOX_PROP, &len);
 	if (!val || len != KRELOC_MAILBOX_SIZE)
 		return KRELOC_E_FDT;
@@ -98,9 +101,12 @@ static int add_mailbox(struct kreloc_handoff *h, void *fdt)
 /* Copy the incoming bootargs (or "") into @buf. */
 static void incoming_bootargs(const void *fdt, char *buf)
 {
-	int chosen = fdt_path_offset(fdt, "/chosen");
-	const char *args = chosen < 0 ? NULL : fdt_getprop(fdt, chosen, "bootargs", NULL);
+	const char *args = NULL;
 	size_t n = 0;
+	int chosen;
+
+	if (!kreloc_fdt_check_find(fdt, "chosen", &chosen) && chosen >= 0)
+		args = fdt_getprop(fdt, chosen, "bootargs", NULL);
 
 	while (args && n < BOOTARGS_MAX && args[n])
 		n++;

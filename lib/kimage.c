@@ -213,6 +213,7 @@ struct walk {
 	uint64_t cursor;
 	bool have_cursor;
 	uint64_t run_end;	/* end of the current run of pages written */
+	uint64_t gap_lo, gap_hi;	/* [lo, hi): no destination there */
 	struct run runs[KRELOC_LIST_MAX_RUNS];
 	unsigned int nr_runs;
 };
@@ -233,6 +234,37 @@ static bool zero_from(const uint8_t *page, unsigned int slot)
 	return true;
 }
 
+/*
+ * Is the source page at @src clear of every destination?  Sources come in
+ * runs: the gap between destinations that held the last one checked is
+ * kept, and a page inside it needs no look at the segments.  With a
+ * destination that reaches 2^64, no gap is kept.
+ */
+static bool source_safe(struct walk *w, uint64_t src)
+{
+	uint64_t lo = 0, hi = UINT64_MAX;
+
+	if (src >= w->gap_lo && src < w->gap_hi && w->gap_hi - src >= PAGE)
+		return true;
+	if (kreloc_segments_collide(w->segs, w->n, src, PAGE))
+		return false;
+	for (unsigned int i = 0; i < w->n; i++) {
+		const struct kreloc_segment *s = &w->segs[i];
+
+		if (!s->memsz)
+			continue;
+		if (s->memsz > UINT64_MAX - s->dest)
+			return true;
+		if (s->dest > src)
+			hi = s->dest < hi ? s->dest : hi;
+		else
+			lo = s->dest + s->memsz > lo ? s->dest + s->memsz : lo;
+	}
+	w->gap_lo = lo;
+	w->gap_hi = hi;
+	return true;
+}
+
 /* One SOURCE entry: where it writes, and whether its source page is safe. */
 static int walk_source(struct walk *w, uint64_t src)
 {
@@ -243,7 +275,7 @@ static int walk_source(struct walk *w, uint64_t src)
 	w->st.sources++;
 	if (src == w->cursor)
 		w->st.in_place++;
-	else if (kreloc_segments_collide(w->segs, w->n, src, PAGE))
+	else if (!source_safe(w, src))
 		return KRELOC_E_LIST_UNSAFE;
 
 	if (!w->st.runs || w->run_end != w->cursor) {
@@ -311,8 +343,11 @@ static int check_coverage(struct walk *w)
  */
 static int walk_page(struct walk *w, const uint8_t *page, uint64_t *next)
 {
+	/* an aligned page is read a word at a time, not through memcpy() */
+	const uint64_t *words = ((uintptr_t)page & 7) ? NULL : (const void *)page;
+
 	for (unsigned int slot = 0; slot < KRELOC_IND_SLOTS; slot++) {
-		uint64_t e = get_entry(page, slot);
+		uint64_t e = words ? words[slot] : get_entry(page, slot);
 		uint64_t addr = e & ADDR_MASK;
 		int err;
 

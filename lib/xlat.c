@@ -111,7 +111,7 @@ static unsigned int eff_attr(const struct xlat_ctx *c, uint64_t a, uint64_t *nex
  * translates [va, va + 2^shift): XLAT_INVALID if no region touches it (then
  * *@skip is the first mapped address above, or NO_BOUNDARY); XLAT_LEAF with
  * *@attr if one attribute covers all of it and the level allows a block or
- * page; XLAT_TABLE otherwise.
+ * page (then the attribute holds on [va, *@skip)); XLAT_TABLE otherwise.
  */
 static enum xlat_kind xlat_decide(const struct xlat_ctx *c, unsigned int level, uint64_t va,
 				  unsigned int *attr, uint64_t *skip)
@@ -137,6 +137,7 @@ static enum xlat_kind xlat_decide(const struct xlat_ctx *c, unsigned int level, 
 	if (!leaf_allowed(c->g, level))
 		return XLAT_TABLE;
 	*attr = a;
+	*skip = next;
 	return XLAT_LEAF;
 }
 
@@ -193,12 +194,16 @@ static int xlat_fill(struct xlat_ctx *c, unsigned int level, uint64_t va, uint8_
 			i = (skip - va) >> shift;
 			break;
 		case XLAT_LEAF:
-			if (table)
-				kreloc_put_le64(table + 8 * i,
-						eva | kreloc_xlat_leaf_attrs(c->el, attr) |
-						KRELOC_XLAT_PTE_VALID |
-						(level == 3 ? KRELOC_XLAT_PTE_TABLE : 0));
-			i++;
+			/* every entry inside [eva, skip) is decided the same: a leaf */
+			do {
+				if (table)
+					kreloc_put_le64(table + 8 * i,
+							eva | kreloc_xlat_leaf_attrs(c->el, attr) |
+							KRELOC_XLAT_PTE_VALID |
+							(level == 3 ? KRELOC_XLAT_PTE_TABLE : 0));
+				i++;
+				eva += 1ULL << shift;
+			} while (i < nent && eva < skip && skip - eva >= 1ULL << shift);
 			break;
 		case XLAT_TABLE:
 			/* Regions are granule aligned: a page never needs splitting. */

@@ -760,6 +760,47 @@ static void test_check_unsafe(void **state)
 	CHECK(KRELOC_E_LIST_UNSAFE, s, 2, DST | D, SP | S, SP | S, L0 | D, SP | S, DONE);
 }
 
+/* fake_read() one byte off: the checker must not need aligned pages. */
+static const void *odd_read(void *ctx, uint64_t pa, uint64_t len)
+{
+	static uint8_t odd[K4 + 1];
+	const void *p = fake_read(ctx, pa, len);
+
+	if (!p || len > K4)
+		return p;
+	memcpy(odd + 1, p, len);
+	return odd + 1;
+}
+
+static void test_check_source_gap(void **state)
+{
+	/* a run of sources below the second destination, then one inside it */
+	struct kreloc_segment s[2] = { { NULL, 0, DST, 4 * K4 }, { NULL, 0, SP + 2 * K4, K4 } };
+	struct kreloc_segment top = { NULL, 0, DST, 2 * K4 };
+	const uint64_t top_page = UINT64_MAX & ~(K4 - 1);
+	uint64_t e[] = { DST | D, SP | S, (SP + K4) | S, (SP + 2 * K4) | S, (SP + 3 * K4) | S,
+			 DONE };
+	struct fake f;
+
+	(void)state;
+	CHECK(KRELOC_E_LIST_UNSAFE, s, 2, DST | D, SP | S, (SP + K4) | S, (SP + 2 * K4) | S,
+	      (SP + 3 * K4) | S, DONE);
+	/* past the top of the gap from the other side: the first page again */
+	CHECK(KRELOC_E_LIST_UNSAFE, s, 2, DST | D, (SP + 3 * K4) | S, (SP + 4 * K4) | S,
+	      (SP + K4) | S, (SP + 2 * K4) | S, DONE);
+	/* the gap above every destination stops short of the top page */
+	CHECK(0, &top, 1, DST | D, SP | S, (SP + K4) | S, DONE);
+	CHECK(KRELOC_E_LIST_UNSAFE, &top, 1, DST | D, (top_page - K4) | S, top_page | S, DONE);
+	/* the same list read through unaligned pages: same verdicts */
+	memset(&f, 0, sizeof(f));
+	memcpy(fake_add(&f, L0, K4), e, sizeof(e));
+	assert_int_equal(kreloc_kimage_check_list(L0 | I, odd_read, &f, s, 2, NULL),
+			 KRELOC_E_LIST_UNSAFE);
+	assert_int_equal(kreloc_kimage_check_list(L0 | I, odd_read, &f, s, 1, NULL), 0);
+	assert_int_equal(kreloc_kimage_check_list(L0 | I, fake_read, &f, s, 1, NULL), 0);
+	fake_free(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -779,6 +820,7 @@ int main(void)
 		cmocka_unit_test(test_check_entry),
 		cmocka_unit_test(test_check_coverage),
 		cmocka_unit_test(test_check_unsafe),
+		cmocka_unit_test(test_check_source_gap),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
