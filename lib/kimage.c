@@ -4,11 +4,8 @@
  * an entry list before the hand-off.
  */
 #include <kreloc/error.h>
-#include <kreloc/kimage.h>
+#include "kimage_priv.h"
 
-#define PAGE		((uint64_t)KRELOC_IND_PAGE_SIZE)
-#define ADDR_MASK	(~(PAGE - 1))
-#define LAST_SLOT	(KRELOC_IND_SLOTS - 1)
 #define MID_MASK	((PAGE - 1) & ~(uint64_t)KRELOC_IND_FLAGS)	/* bits 4-11 */
 
 /* Everything a load changes, kept apart from the kimage until it commits. */
@@ -201,11 +198,6 @@ int kreloc_kimage_load(struct kreloc_kimage *ki)
 
 /* ---- checking a list ---------------------------------------------------- */
 
-struct run {
-	uint64_t base;
-	uint64_t size;
-};
-
 struct walk {
 	const struct kreloc_segment *segs;
 	unsigned int n;
@@ -214,22 +206,14 @@ struct walk {
 	bool have_cursor;
 	uint64_t run_end;	/* end of the current run of pages written */
 	uint64_t gap_lo, gap_hi;	/* [lo, hi): no destination there */
-	struct run runs[KRELOC_LIST_MAX_RUNS];
+	struct kreloc_list_run runs[KRELOC_LIST_MAX_RUNS];
 	unsigned int nr_runs;
 };
-
-static inline uint64_t get_entry(const uint8_t *page, unsigned int slot)
-{
-	uint64_t e;
-
-	memcpy(&e, page + (size_t)slot * 8, 8);
-	return e;
-}
 
 static bool zero_from(const uint8_t *page, unsigned int slot)
 {
 	for (; slot < KRELOC_IND_SLOTS; slot++)
-		if (get_entry(page, slot))
+		if (kreloc_list_entry(page, slot))
 			return false;
 	return true;
 }
@@ -296,43 +280,41 @@ static int walk_source(struct walk *w, uint64_t src)
 }
 
 /* Does [base, base+size) lie inside the union of the destinations? */
-static bool inside_destinations(const struct walk *w, uint64_t base, uint64_t size)
+static bool inside_destinations(const struct kreloc_segment *segs, unsigned int n,
+				uint64_t base, uint64_t size)
 {
 	uint64_t end = base + size;
 
 	while (base < end) {
 		unsigned int i;
 
-		for (i = 0; i < w->n; i++) {
-			const struct kreloc_segment *s = &w->segs[i];
-
-			if (base >= s->dest && base - s->dest < s->memsz)
+		for (i = 0; i < n; i++)
+			if (base >= segs[i].dest && base - segs[i].dest < segs[i].memsz)
 				break;
-		}
-		if (i == w->n)
+		if (i == n)
 			return false;
-		base = w->segs[i].dest + w->segs[i].memsz;
+		base = segs[i].dest + segs[i].memsz;
 	}
 	return true;
 }
 
-static int check_coverage(struct walk *w)
+int kreloc_list_runs_cover(const struct kreloc_segment *segs, unsigned int n,
+			   const struct kreloc_list_run *runs, unsigned int nr)
 {
 	uint64_t written = 0, wanted = 0;
 
-	for (unsigned int i = 0; i < w->nr_runs; i++) {
-		const struct run *r = &w->runs[i];
+	for (unsigned int i = 0; i < nr; i++) {
+		const struct kreloc_list_run *r = &runs[i];
 
-		if (!inside_destinations(w, r->base, r->size))
+		if (!inside_destinations(segs, n, r->base, r->size))
 			return KRELOC_E_LIST_COVERAGE;
 		for (unsigned int j = 0; j < i; j++)
-			if (kreloc_ranges_overlap(r->base, r->size, w->runs[j].base,
-						  w->runs[j].size))
+			if (kreloc_ranges_overlap(r->base, r->size, runs[j].base, runs[j].size))
 				return KRELOC_E_LIST_COVERAGE;
 		written += r->size;
 	}
-	for (unsigned int i = 0; i < w->n; i++)
-		wanted += w->segs[i].memsz;
+	for (unsigned int i = 0; i < n; i++)
+		wanted += segs[i].memsz;
 	/* Disjoint runs inside the destinations, as many bytes: an exact cover. */
 	return written == wanted ? 0 : KRELOC_E_LIST_COVERAGE;
 }
@@ -347,7 +329,7 @@ static int walk_page(struct walk *w, const uint8_t *page, uint64_t *next)
 	const uint64_t *words = ((uintptr_t)page & 7) ? NULL : (const void *)page;
 
 	for (unsigned int slot = 0; slot < KRELOC_IND_SLOTS; slot++) {
-		uint64_t e = words ? words[slot] : get_entry(page, slot);
+		uint64_t e = words ? words[slot] : kreloc_list_entry(page, slot);
 		uint64_t addr = e & ADDR_MASK;
 		int err;
 
@@ -447,7 +429,7 @@ int kreloc_kimage_check_list(uint64_t head, kreloc_phys_read_fn rd, void *ctx,
 
 	err = walk_list(&w, head, rd, ctx, max_pages);
 	if (!err && segs)
-		err = check_coverage(&w);
+		err = kreloc_list_runs_cover(w.segs, w.n, w.runs, w.nr_runs);
 	w.st.copies = w.st.sources - w.st.in_place;
 	if (st)
 		*st = w.st;

@@ -5,18 +5,7 @@
  */
 #include <kreloc/error.h>
 #include <kreloc/split.h>
-
-#define PAGE		((uint64_t)KRELOC_IND_PAGE_SIZE)
-#define ADDR_MASK	(~(PAGE - 1))
-#define LAST_SLOT	(KRELOC_IND_SLOTS - 1)
-
-static inline uint64_t get_entry(const uint8_t *p, unsigned int slot)
-{
-	uint64_t e;
-
-	memcpy(&e, p + (size_t)slot * 8, 8);
-	return e;
-}
+#include "kimage_priv.h"
 
 /* ---- splitting ------------------------------------------------------------ */
 
@@ -165,15 +154,10 @@ int kreloc_kimage_split(struct kreloc_kimage *ki, kreloc_phys_read_fn rd, void *
 
 /* ---- checking a split ----------------------------------------------------- */
 
-struct run {
-	uint64_t base;
-	uint64_t size;
-};
-
 struct split_walk {
 	const struct kreloc_segment *segs;
 	unsigned int n;
-	struct run runs[KRELOC_SPLIT_MAX_RUNS];
+	struct kreloc_list_run runs[KRELOC_SPLIT_MAX_RUNS];
 	unsigned int nr_runs;
 };
 
@@ -210,7 +194,7 @@ static int walk_split_list(struct split_walk *sw, uint64_t head, kreloc_phys_rea
 		if (!page)
 			return KRELOC_E_LIST_ENTRY;
 		for (slot = 0; slot < KRELOC_IND_SLOTS; slot++) {
-			uint64_t e = get_entry(page, slot), addr = e & ADDR_MASK;
+			uint64_t e = kreloc_list_entry(page, slot), addr = e & ADDR_MASK;
 			int err;
 
 			if (e == KRELOC_IND_DONE)
@@ -232,45 +216,6 @@ static int walk_split_list(struct split_walk *sw, uint64_t head, kreloc_phys_rea
 		if (slot == KRELOC_IND_SLOTS)
 			return KRELOC_E_LIST_UNTERMINATED;	/* changed since the form check */
 	}
-}
-
-/* Does [base, base + size) lie inside the union of the destinations? */
-static bool inside(const struct split_walk *sw, uint64_t base, uint64_t size)
-{
-	uint64_t end = base + size;
-
-	while (base < end) {
-		unsigned int i;
-
-		for (i = 0; i < sw->n; i++)
-			if (base >= sw->segs[i].dest && base - sw->segs[i].dest < sw->segs[i].memsz)
-				break;
-		if (i == sw->n)
-			return false;
-		base = sw->segs[i].dest + sw->segs[i].memsz;
-	}
-	return true;
-}
-
-/* Disjoint runs inside the destinations, as many bytes as they hold: an exact cover. */
-static int cover(const struct split_walk *sw)
-{
-	uint64_t written = 0, wanted = 0;
-
-	for (unsigned int i = 0; i < sw->nr_runs; i++) {
-		const struct run *r = &sw->runs[i];
-
-		if (!inside(sw, r->base, r->size))
-			return KRELOC_E_LIST_COVERAGE;
-		for (unsigned int j = 0; j < i; j++)
-			if (kreloc_ranges_overlap(r->base, r->size, sw->runs[j].base,
-						  sw->runs[j].size))
-				return KRELOC_E_LIST_COVERAGE;
-		written += r->size;
-	}
-	for (unsigned int i = 0; i < sw->n; i++)
-		wanted += sw->segs[i].memsz;
-	return written == wanted ? 0 : KRELOC_E_LIST_COVERAGE;
 }
 
 int kreloc_kimage_check_split(const uint64_t heads[], unsigned int nr, kreloc_phys_read_fn rd,
@@ -298,7 +243,7 @@ int kreloc_kimage_check_split(const uint64_t heads[], unsigned int nr, kreloc_ph
 		s.runs += sw.nr_runs - before;
 	}
 	if (!err)
-		err = cover(&sw);
+		err = kreloc_list_runs_cover(sw.segs, sw.n, sw.runs, sw.nr_runs);
 	if (st)
 		*st = s;
 	return err;
