@@ -162,20 +162,33 @@ static int build_fdt(struct kreloc_handoff *h, const struct kreloc_payload *p)
 }
 
 /* Worst-case table pages, in 4 KiB units, for kreloc_kimage_check_room(). */
-static int table_reserve(const struct kreloc_handoff *h, uint64_t *pages)
+/*
+ * The transitional tables' configuration and RAM regions: whole granules of
+ * RAM but no-map memory, read-write (plan() reserved what they leave out,
+ * so nothing used is lost).  Return: how many regions, or an error.
+ */
+static int ram_table_regions(const struct kreloc_handoff *h, struct kreloc_xlat_config *cfg,
+			     struct kreloc_xlat_region *r, unsigned int max)
 {
-	struct kreloc_xlat_region r[KRELOC_XLAT_MAX_RAM_REGIONS];
-	struct kreloc_xlat_config cfg = { .granule_shift = h->granule_shift, .el = h->el };
 	int pa_bits = kreloc_xlat_check_cpu(h->mmfr0, h->granule_shift);
-	int n = kreloc_xlat_ram_regions(h->map, h->granule_shift, r, KRELOC_ARRAY_SIZE(r));
-	unsigned int count;
-	int err;
 
 	if (pa_bits < 0)
 		return pa_bits;
+	*cfg = (struct kreloc_xlat_config){ .granule_shift = h->granule_shift, .el = h->el,
+					    .pa_bits = (unsigned int)pa_bits };
+	return kreloc_xlat_ram_regions(h->map, h->granule_shift, r, max);
+}
+
+static int table_reserve(const struct kreloc_handoff *h, uint64_t *pages)
+{
+	struct kreloc_xlat_region r[KRELOC_XLAT_MAX_RAM_REGIONS];
+	struct kreloc_xlat_config cfg;
+	int n = ram_table_regions(h, &cfg, r, KRELOC_ARRAY_SIZE(r));
+	unsigned int count;
+	int err;
+
 	if (n < 0)
 		return n;
-	cfg.pa_bits = (unsigned int)pa_bits;
 	err = kreloc_xlat_count(&cfg, r, (unsigned int)n, &count);
 	if (err)
 		return err;
@@ -284,17 +297,12 @@ static void *safe_alloc(void *ctx, uint64_t size, uint64_t *pa)
 static int build_tables(struct kreloc_handoff *h)
 {
 	struct kreloc_xlat_region r[KRELOC_XLAT_MAX_RAM_REGIONS + 1];
-	struct kreloc_xlat_config cfg = { .granule_shift = h->granule_shift, .el = h->el };
+	struct kreloc_xlat_config cfg;
 	uint64_t g = 1ULL << h->granule_shift;
-	int pa_bits = kreloc_xlat_check_cpu(h->mmfr0, h->granule_shift);
-	/* plan() reserved what these leave out, so nothing used is lost */
-	int n = kreloc_xlat_ram_regions(h->map, h->granule_shift, r, KRELOC_ARRAY_SIZE(r) - 1);
+	int n = ram_table_regions(h, &cfg, r, KRELOC_ARRAY_SIZE(r) - 1);
 
-	if (pa_bits < 0)
-		return pa_bits;
 	if (n < 0)
 		return n;
-	cfg.pa_bits = (unsigned int)pa_bits;
 	r[n++] = (struct kreloc_xlat_region){ KRELOC_ALIGN_DOWN(h->control, g), g,
 					      KRELOC_XLAT_RX_CODE };
 	return kreloc_xlat_build(&cfg, r, (unsigned int)n, safe_alloc, &h->ki, &h->xlat);
