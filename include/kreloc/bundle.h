@@ -18,6 +18,20 @@
  * size) that no destination may touch and every later stage must keep (the
  * shim hands them on as /memreserve/ entries).
  * Every data entry carries the SHA-256 of its bytes.
+ *
+ * Paged blobs (entry flag KRELOC_BUNDLE_F_PAGES, IMAGE and INITRD only):
+ * the blob's bytes are not in the bundle but in physical pages of the
+ * machine, e.g. the pinned user pages of a running Linux (`kreloc load`).
+ * The entry's data is then the blob's page table: one little-endian uint64
+ * physical address per 4 KiB page of the blob, in blob order, each 4 KiB
+ * aligned and not wrapping; length = 8 * ceil(size / 4096), align >= 8;
+ * size = the blob's length in bytes (> 0); addr = 0; sha256 = the digest of
+ * those size bytes.  Bytes past size in the last page are not part of the
+ * blob: anything may be there.  The pages are only read, never written,
+ * until the trampoline has copied them; no destination may cover one.
+ * A page-table run is a maximal sequence of consecutive page-table entries
+ * whose addresses are consecutive pages; the paged blobs of one bundle form
+ * at most KRELOC_BUNDLE_MAX_PAGE_RUNS runs in all (the shim reserves each).
  */
 #ifndef KRELOC_BUNDLE_H
 #define KRELOC_BUNDLE_H
@@ -33,6 +47,10 @@
 #define KRELOC_BUNDLE_MAX_PRESERVE	8
 #define KRELOC_BUNDLE_MAX_ALIGN		(1ULL << 21)	/* 2 MiB */
 #define KRELOC_CMDLINE_MAX		2047	/* arm64 COMMAND_LINE_SIZE less the NUL */
+
+/* Entry flags (entry.flags); unknown bits are refused. */
+#define KRELOC_BUNDLE_F_PAGES		(1u << 0)	/* paged blob: data is its page table */
+#define KRELOC_BUNDLE_MAX_PAGE_RUNS	256
 
 enum kreloc_bundle_type {
 	KRELOC_BUNDLE_IMAGE = 1,
@@ -67,7 +85,13 @@ enum kreloc_bundle_type {
  * relocation then overwrites with the same bytes.
  */
 #define KRELOC_OPT_MEASURE_COPY		(1ULL << 10)
-#define KRELOC_OPT_KNOWN		0x7ffULL
+/*
+ * A failure of the shim ends in PSCI SYSTEM_RESET (a full firmware reboot)
+ * instead of SYSTEM_OFF: for a shim entered from a running system (`kreloc
+ * load`), where a machine left off would need a person to come back.
+ */
+#define KRELOC_OPT_FAIL_RESET		(1ULL << 11)
+#define KRELOC_OPT_KNOWN		0xfffULL
 /* The lowest option bit no shim understands, for tests of refusal. */
 #define KRELOC_OPT_FIRST_UNKNOWN	(KRELOC_OPT_KNOWN + 1)
 
@@ -86,23 +110,32 @@ struct kreloc_bundle_header {
 /** struct kreloc_bundle_entry - on-disk entry. */
 struct kreloc_bundle_entry {
 	uint32_t type;		/* enum kreloc_bundle_type */
-	uint32_t flags;		/* zero */
+	uint32_t flags;		/* KRELOC_BUNDLE_F_*; zero unless paged */
 	uint64_t offset;	/* data offset from bundle start (0 for PRESERVE) */
 	uint64_t length;	/* data bytes (0 for PRESERVE) */
 	uint64_t align;		/* power of two <= 2 MiB; offset is a multiple */
 	uint64_t addr;		/* PRESERVE: physical base; otherwise 0 */
-	uint64_t size;		/* PRESERVE: bytes; otherwise 0 */
+	uint64_t size;		/* PRESERVE: bytes; paged blob: its length; otherwise 0 */
 	uint8_t sha256[32];	/* of the data bytes; zero for PRESERVE */
 };
 
 _Static_assert(sizeof(struct kreloc_bundle_header) == KRELOC_BUNDLE_HEADER_SIZE, "header layout");
 _Static_assert(sizeof(struct kreloc_bundle_entry) == KRELOC_BUNDLE_ENTRY_SIZE, "entry layout");
 
-/** struct kreloc_blob - a piece of the bundle: bytes and their digest (NULL/0 if absent). */
+/**
+ * struct kreloc_blob - a piece of the bundle: bytes and their digest.
+ * Absent: everything NULL / 0.  In the bundle: @data, @len.  Paged: @data
+ * NULL, @len the blob's length, @pages its page table (little-endian uint64
+ * each, inside the bundle) and @nr_pages = ceil(@len / 4096).  Test presence
+ * with @len, which is never 0 for a present blob other than an empty
+ * command line (@data non-NULL then).
+ */
 struct kreloc_blob {
 	const uint8_t *data;
 	uint64_t len;
 	const uint8_t *sha256;
+	const uint8_t *pages;
+	uint64_t nr_pages;
 };
 
 /**

@@ -9,7 +9,7 @@
  * Groups: generic (-1..), Image header (-10..), bundle (-20..), device tree
  * and memory map (-30..), placement and segments (-40..), entry list (-50..),
  * translation tables (-60..), the CPU and its caches (-70..), the interrupt
- * controller (-80..).
+ * controller (-80..), a payload held in a running system's pages (-90..).
  */
 #ifndef KRELOC_ERROR_H
 #define KRELOC_ERROR_H
@@ -75,6 +75,12 @@
 	X(E_CACHE_CONTRACT,  -71, "staging memory's cache state undeclared, or written uncached without a clean to PoC") \
 	/* GIC (-80..): lib/gic.c */ \
 	X(E_GIC_REDIST,      -80, "GICv3 redistributor regions malformed: no redistributor or no last frame where described") \
+	/* paged blobs, `kreloc load`: lib/bundle.c, lib/kimage.c, tools/live.c */ \
+	X(E_PAGES_TABLE,     -90, "paged blob's page table malformed: wrong count, unaligned or wrapping address") \
+	X(E_PAGES_RUNS,      -91, "paged blobs form more runs of contiguous pages than the shim can reserve") \
+	X(E_PAGES_NOT_RAM,   -92, "a payload page lies outside RAM or in no-map memory") \
+	X(E_PAGES_IN_DEST,   -93, "a payload page lies inside a destination") \
+	X(E_LIVE_NO_ROOM,    -94, "no room in RAM for the loaded segments clear of the payload's pages") \
 	/* end */
 
 #define KRELOC_ERROR_ENUM_(name, value, text) KRELOC_##name = value,

@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * live.h - what `kreloc load` hands to kexec_load(2), computed from its
+ * inputs alone: no system call, no file, so the host tests can drive it with
+ * made-up page tables and trees.  tools/live.c implements it; the Linux side
+ * (pinning, /proc/self/pagemap, kexec_load, the holder process) is in
+ * tools/os_linux.c and calls kreloc_live_plan() once it knows where the
+ * payload's pages are.
+ *
+ * The running Linux relocates only the segments below (with the MMU off on
+ * kernels before 5.16), then enters the stub:
+ *
+ *   stub    one 4 KiB page: sets x0 = the shim's tree, x1-x3 = 0, branches to
+ *           the shim.  kexec_load leaves x0 = 0 (only kexec_file_load
+ *           passes a tree), and booting.rst wants x0 = the tree's address.
+ *   shim    the shim Image, at a 2 MiB aligned base, memsz = its image_size
+ *   bundle  header, the page tables of the paged Image and initrd
+ *           (KRELOC_BUNDLE_F_PAGES, bundle.h), digests, command line,
+ *           options (KRELOC_OPT_FAIL_RESET always; VERIFY unless refused)
+ *   tree    the running tree with /chosen set for the shim:
+ *           linux,initrd-start/end = the bundle's destination range
+ *
+ * Destinations: in RAM (the tree's memory nodes), clear of every
+ * /memreserve/ and /reserved-memory range, of @avoid, and of every page of
+ * the payload (the kernel writes the segments there before the shim runs),
+ * as high in RAM as they fit: the old kernel's early allocations (the GIC's
+ * LPI tables among them) sit low, near its image.
+ */
+#ifndef KRELOC_TOOLS_LIVE_H
+#define KRELOC_TOOLS_LIVE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <kreloc/memmap.h>
+
+#define KRELOC_LIVE_MAX_SEGMENTS	4
+#define KRELOC_LIVE_MAX_AVOID		64
+
+/**
+ * struct kreloc_live_blob - a payload blob held in pinned pages.
+ * @size:   bytes; 0 = absent (initrd only)
+ * @pages:  physical address of each 4 KiB page, in blob order
+ *          (ceil(@size / 4096) of them)
+ * @sha256: digest of the @size bytes
+ */
+struct kreloc_live_blob {
+	uint64_t size;
+	const uint64_t *pages;
+	uint8_t sha256[32];
+};
+
+/**
+ * struct kreloc_live_input - everything kreloc_live_plan() needs.
+ * @fdt, @fdt_len:         the running tree (/sys/firmware/fdt)
+ * @shim, @shim_len:       the shim Image
+ * @image_head, @image_head_len: the first bytes of the Image (>= 64: the
+ *                         header, checked with kreloc_image_parse())
+ * @image, @initrd:        the paged blobs
+ * @cmdline:               the next kernel's command line, or NULL to keep
+ *                         the running tree's /chosen/bootargs
+ * @next_dtb, @next_dtb_len: a tree for the next kernel, or NULL
+ * @options:               KRELOC_OPT_* for the bundle (FAIL_RESET is added)
+ * @avoid, @nr_avoid:      more ranges no segment may cover
+ */
+struct kreloc_live_input {
+	const void *fdt;
+	size_t fdt_len;
+	const uint8_t *shim;
+	size_t shim_len;
+	const void *image_head;
+	size_t image_head_len;
+	struct kreloc_live_blob image;
+	struct kreloc_live_blob initrd;
+	const char *cmdline;
+	const void *next_dtb;
+	size_t next_dtb_len;
+	uint64_t options;
+	const struct kreloc_range *avoid;
+	unsigned int nr_avoid;
+};
+
+/** struct kreloc_live_segment - one kexec_load segment (struct kexec_segment). */
+struct kreloc_live_segment {
+	const char *what;	/* "stub", "shim", "bundle", "tree" */
+	const void *buf;
+	size_t bufsz;
+	uint64_t mem;		/* 4 KiB aligned */
+	uint64_t memsz;		/* 4 KiB aligned, >= bufsz */
+};
+
+/**
+ * struct kreloc_live_plan - the result; buffers from malloc(), freed by
+ * kreloc_live_free().
+ * @seg, @nr_seg: the segments, in the order above
+ * @entry:        the kexec entry point (the stub's destination)
+ * @page_runs:    page-table runs of the paged blobs (bundle.h)
+ * @bundle, @bundle_len, @tree, @tree_len, @stub: the segments' bytes
+ */
+struct kreloc_live_plan {
+	struct kreloc_live_segment seg[KRELOC_LIVE_MAX_SEGMENTS];
+	unsigned int nr_seg;
+	uint64_t entry;
+	uint64_t page_runs;
+	uint8_t *bundle;
+	size_t bundle_len;
+	uint8_t *tree;
+	size_t tree_len;
+	uint8_t *stub;
+};
+
+/**
+ * kreloc_live_plan() - build the segments and choose their destinations.
+ * @in:      the inputs (not modified)
+ * @out:     filled on success; zeroed on failure
+ * @culprit: on failure, a short name of the input at fault ("image",
+ *           "initrd", "tree", "shim", "cmdline", "dtb", "pages", "memory")
+ *
+ * Return: 0; KRELOC_E_INVAL; KRELOC_E_NOMEM (malloc); KRELOC_E_IMAGE_* (the
+ * Image header or the shim's); KRELOC_E_FDT* (the running tree, @next_dtb);
+ * KRELOC_E_BUNDLE_CMDLINE; KRELOC_E_PAGES_TABLE (a page unaligned or
+ * wrapping); KRELOC_E_PAGES_RUNS (more than KRELOC_BUNDLE_MAX_PAGE_RUNS
+ * runs); KRELOC_E_PAGES_NOT_RAM (a payload page outside the tree's RAM);
+ * KRELOC_E_LIVE_NO_ROOM (no destinations clear of the payload).
+ */
+int kreloc_live_plan(const struct kreloc_live_input *in, struct kreloc_live_plan *out,
+		     const char **culprit);
+
+/** kreloc_live_free() - free a plan's buffers (NULL or zeroed plans are fine). */
+void kreloc_live_free(struct kreloc_live_plan *p);
+
+#endif /* KRELOC_TOOLS_LIVE_H */
