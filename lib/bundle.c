@@ -91,15 +91,43 @@ static int parse_preserve(const uint8_t *e, struct kreloc_bundle *b)
 	return 0;
 }
 
+/*
+ * A paged blob (bundle.h): the entry's data is the page table, size the
+ * blob's length.  Range and alignment of the table were checked as for any
+ * data entry.
+ */
+static int parse_pages(const uint8_t *e, uint64_t off, uint64_t len, uint64_t align,
+		       struct kreloc_blob *slot, const uint8_t *base)
+{
+	uint64_t size = kreloc_le64(e + BE_SIZE);
+	uint64_t nr = size / KRELOC_SZ_4K + (size % KRELOC_SZ_4K != 0);
+
+	if (kreloc_le64(e + BE_ADDR) || size == 0 || align < 8 || len / 8 != nr || len % 8)
+		return KRELOC_E_PAGES_TABLE;
+	for (uint64_t i = 0; i < nr; i++) {
+		uint64_t pa = kreloc_le64(base + off + 8 * i);
+
+		if (!KRELOC_ALIGNED(pa, KRELOC_SZ_4K) || pa > UINT64_MAX - KRELOC_SZ_4K)
+			return KRELOC_E_PAGES_TABLE;
+	}
+	slot->data = NULL;
+	slot->len = size;
+	slot->pages = base + off;
+	slot->nr_pages = nr;
+	slot->sha256 = e + BE_SHA256;
+	return 0;
+}
+
 static int parse_data(const uint8_t *e, uint32_t type, uint64_t table_end, uint64_t total,
 		      struct kreloc_bundle *b)
 {
 	uint64_t off = kreloc_le64(e + BE_OFFSET);
 	uint64_t len = kreloc_le64(e + BE_LENGTH);
 	uint64_t align = kreloc_le64(e + BE_ALIGN);
+	bool paged = kreloc_le32(e + BE_FLAGS) & KRELOC_BUNDLE_F_PAGES;
 	struct kreloc_blob *slot = slot_of(b, type);
 
-	if (kreloc_le64(e + BE_ADDR) || kreloc_le64(e + BE_SIZE))
+	if (!paged && (kreloc_le64(e + BE_ADDR) || kreloc_le64(e + BE_SIZE)))
 		return KRELOC_E_BUNDLE_ENTRY;
 	/* Only the command line may be empty (it then clears bootargs). */
 	if (len == 0 && type != KRELOC_BUNDLE_CMDLINE)
@@ -110,10 +138,22 @@ static int parse_data(const uint8_t *e, uint32_t type, uint64_t table_end, uint6
 		return KRELOC_E_BUNDLE_RANGE;
 	if (slot->sha256)
 		return KRELOC_E_BUNDLE_MISSING;		/* repeated single entry */
+	if (paged)
+		return parse_pages(e, off, len, align, slot, b->base);
 	slot->data = b->base + off;
 	slot->len = len;
 	slot->sha256 = e + BE_SHA256;
 	return 0;
+}
+
+/* Runs of contiguous pages in the paged blobs (bundle.h); each is reserved. */
+static uint64_t page_runs(const struct kreloc_blob *blob)
+{
+	uint64_t runs = 0, base;
+
+	for (uint64_t i = 0; blob->pages && i < blob->nr_pages; runs++)
+		i += kreloc_page_run(blob->pages, blob->nr_pages, i, &base);
+	return runs;
 }
 
 static int check_cmdline(const struct kreloc_blob *c)
@@ -128,6 +168,17 @@ static int check_cmdline(const struct kreloc_blob *c)
 	return 0;
 }
 
+/* Where a present blob's entry data lies in the bundle: its bytes or its page table. */
+static uint64_t blob_offset(const struct kreloc_bundle *b, const struct kreloc_blob *v)
+{
+	return (uint64_t)((v->pages ? v->pages : v->data) - b->base);
+}
+
+static uint64_t blob_bytes(const struct kreloc_blob *v)
+{
+	return v->pages ? 8 * v->nr_pages : v->len;
+}
+
 /* Do any two data entries share a byte?  Ranges are known not to wrap. */
 static bool data_overlap(const struct kreloc_bundle *b)
 {
@@ -137,8 +188,8 @@ static bool data_overlap(const struct kreloc_bundle *b)
 		for (size_t j = i + 1; j < KRELOC_ARRAY_SIZE(v); j++) {
 			if (!v[i]->sha256 || !v[j]->sha256)
 				continue;
-			if (kreloc_ranges_overlap((uint64_t)(v[i]->data - b->base), v[i]->len,
-						  (uint64_t)(v[j]->data - b->base), v[j]->len))
+			if (kreloc_ranges_overlap(blob_offset(b, v[i]), blob_bytes(v[i]),
+						  blob_offset(b, v[j]), blob_bytes(v[j])))
 				return true;
 		}
 	}
@@ -153,14 +204,20 @@ static bool data_overlap(const struct kreloc_bundle *b)
  * header_size, entry_size, options (unknown bit, mode > CLASSIC, granule >
  * 64K), reserved bytes (HEADER); nr_entries 0 or > 16 (ENTRY); total_size
  * smaller than header + entry table (HEADER); total_size > len (TRUNCATED);
- * then each entry in table order: type, flags (ENTRY); for PRESERVE nonzero
+ * then each entry in table order: type, flags (unknown bits, or F_PAGES on
+ * a type other than IMAGE and INITRD: ENTRY); for PRESERVE nonzero
  * offset/length/align/digest or a ninth PRESERVE (ENTRY), empty or not
  * 4 KiB-aligned range (RANGE), wrapping range (KRELOC_E_OVERFLOW); for data
  * entries nonzero addr/size or an empty non-CMDLINE entry (ENTRY), align not
  * a power of two <= 2 MiB, offset misaligned, inside the header or entry
  * table, or data past total_size (RANGE), a second entry of the same type
- * (MISSING); then data overlaps (OVERLAP), no IMAGE (MISSING), command line
- * longer than KRELOC_CMDLINE_MAX or holding a NUL (CMDLINE).
+ * (MISSING); for a paged entry (which may have a size) then nonzero addr,
+ * size 0, align < 8, length not 8 * ceil(size / 4096), an address not
+ * 4 KiB aligned or whose page wraps (KRELOC_E_PAGES_TABLE); then data
+ * overlaps, page tables included (OVERLAP), no IMAGE (MISSING), an INITRD
+ * and a NESTED (ENTRY), more than KRELOC_BUNDLE_MAX_PAGE_RUNS page-table
+ * runs (KRELOC_E_PAGES_RUNS), command line longer than KRELOC_CMDLINE_MAX
+ * or holding a NUL (CMDLINE).
  * Bytes between entries' data (padding) are not checked.  @out is written
  * only on success; its pointers point into @buf.
  */
@@ -207,8 +264,11 @@ int kreloc_bundle_parse(const void *buf, uint64_t len, struct kreloc_bundle *out
 		const uint8_t *e = p + KRELOC_BUNDLE_HEADER_SIZE + (size_t)i * KRELOC_BUNDLE_ENTRY_SIZE;
 		uint32_t type = kreloc_le32(e + BE_TYPE);
 
+		uint32_t flags = kreloc_le32(e + BE_FLAGS);
+
 		if (type < KRELOC_BUNDLE_IMAGE || type > KRELOC_BUNDLE_PRESERVE ||
-		    kreloc_le32(e + BE_FLAGS) != 0)
+		    (flags & ~KRELOC_BUNDLE_F_PAGES) ||
+		    (flags && type != KRELOC_BUNDLE_IMAGE && type != KRELOC_BUNDLE_INITRD))
 			return KRELOC_E_BUNDLE_ENTRY;
 		if (type == KRELOC_BUNDLE_PRESERVE)
 			err = parse_preserve(e, &b);
@@ -225,6 +285,8 @@ int kreloc_bundle_parse(const void *buf, uint64_t len, struct kreloc_bundle *out
 	/* a nested bundle is the next stage's initrd: not both */
 	if (b.initrd.sha256 && b.nested.sha256)
 		return KRELOC_E_BUNDLE_ENTRY;
+	if (page_runs(&b.image) + page_runs(&b.initrd) > KRELOC_BUNDLE_MAX_PAGE_RUNS)
+		return KRELOC_E_PAGES_RUNS;
 	err = check_cmdline(&b.cmdline);
 	if (err)
 		return err;
@@ -262,7 +324,8 @@ static bool blob_ok(const struct kreloc_blob *blob)
 	const uint8_t *d = blob->data;
 	uint64_t left = blob->len;
 
-	if (!blob->sha256)
+	/* absent, or paged: its bytes are in physical pages, not here */
+	if (!blob->sha256 || blob->pages)
 		return true;
 	kreloc_sha256_init(&s);
 	while (left) {

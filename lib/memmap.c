@@ -67,6 +67,34 @@ int kreloc_memmap_add_reserved(struct kreloc_memmap *map, uint64_t base, uint64_
 			    base, size);
 }
 
+uint64_t kreloc_page_run(const uint8_t *table, uint64_t nr, uint64_t i, uint64_t *base)
+{
+	uint64_t n = 1;
+
+	*base = kreloc_le64(table + 8 * i);
+	for (; i + n < nr; n++) {
+		uint64_t next = kreloc_le64(table + 8 * (i + n));
+
+		/* a run never wraps past 2^64 */
+		if (next <= *base || next - *base != n * KRELOC_SZ_4K)
+			break;
+	}
+	return n;
+}
+
+int kreloc_memmap_add_pages(struct kreloc_memmap *map, const uint8_t *table, uint64_t nr)
+{
+	for (uint64_t i = 0; i < nr;) {
+		uint64_t base, n = kreloc_page_run(table, nr, i, &base);
+		int err = kreloc_memmap_add_reserved(map, base, n * KRELOC_SZ_4K);
+
+		if (err)
+			return err;
+		i += n;
+	}
+	return 0;
+}
+
 int kreloc_memmap_add_nomap(struct kreloc_memmap *map, uint64_t base, uint64_t size)
 {
 	int err = range_insert(map->nomap, &map->nr_nomap, KRELOC_MEMMAP_MAX_NOMAP, base, size);

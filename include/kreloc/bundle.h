@@ -166,9 +166,14 @@ struct kreloc_bundle {
  * non-empty, not wrapping).  Digests are not computed here (see
  * kreloc_bundle_verify()).
  *
+ * Paged entries: the page table is checked (count, alignment, no wrap) and
+ * the runs counted; the pages themselves are not read.
+ *
  * Return: 0 or one of the KRELOC_E_BUNDLE_* codes (KRELOC_E_BUNDLE_ENTRY also
- * for an INITRD and a NESTED in one bundle; KRELOC_E_OVERFLOW for a wrapping
- * PRESERVE range).
+ * for an INITRD and a NESTED in one bundle, and for KRELOC_BUNDLE_F_PAGES
+ * on another type; KRELOC_E_OVERFLOW for a wrapping PRESERVE range);
+ * KRELOC_E_PAGES_TABLE (a malformed paged entry or page table);
+ * KRELOC_E_PAGES_RUNS (more than KRELOC_BUNDLE_MAX_PAGE_RUNS runs).
  */
 int kreloc_bundle_parse(const void *buf, uint64_t len, struct kreloc_bundle *out);
 
@@ -188,6 +193,8 @@ unsigned int kreloc_bundle_granule_shift(const struct kreloc_bundle *b);
  *
  * Reads every byte of the Image, initrd, command line, DTB and nested bundle
  * (slow with caches off: that is why it is optional, KRELOC_OPT_VERIFY).
+ * Paged blobs are skipped: their bytes lie in physical pages this function
+ * cannot reach; kreloc_handoff_verify() (handoff.h) checks them once staged.
  *
  * Return: 0, KRELOC_E_BUNDLE_CHECKSUM on the first mismatch, KRELOC_E_INVAL
  * for a NULL @b.

@@ -13,7 +13,11 @@
 #include <kreloc/kreloc_env.h>
 
 #define KRELOC_MEMMAP_MAX_RAM		32
-#define KRELOC_MEMMAP_MAX_RESERVED	64
+/*
+ * 64 for firmware, the loader, preserved and live ranges, plus one per run
+ * of a paged payload's pages (KRELOC_BUNDLE_MAX_PAGE_RUNS, bundle.h).
+ */
+#define KRELOC_MEMMAP_MAX_RESERVED	(64 + 256)
 #define KRELOC_MEMMAP_MAX_NOMAP		16
 
 /** struct kreloc_range - [base, base + size); size 0 is an empty range. */
@@ -56,6 +60,32 @@ void kreloc_memmap_init(struct kreloc_memmap *map);
  */
 int kreloc_memmap_add_ram(struct kreloc_memmap *map, uint64_t base, uint64_t size);
 int kreloc_memmap_add_reserved(struct kreloc_memmap *map, uint64_t base, uint64_t size);
+
+/**
+ * kreloc_page_run() - the run of a page table that starts at entry @i.
+ * @table: little-endian uint64 physical addresses of 4 KiB pages (a paged
+ *         blob's page table, bundle.h), any alignment
+ * @nr:    entries in @table; @i: the first entry of the run, < @nr
+ * @base:  out: the run's first page
+ *
+ * A run is a maximal sequence of consecutive entries whose addresses are
+ * consecutive pages.
+ *
+ * Return: its length in pages (>= 1); the next run starts at entry @i + that.
+ */
+uint64_t kreloc_page_run(const uint8_t *table, uint64_t nr, uint64_t i, uint64_t *base);
+
+/**
+ * kreloc_memmap_add_pages() - reserve every run of a page table.
+ * @map: the map; @table, @nr: as kreloc_page_run(), addresses 4 KiB aligned
+ *
+ * The pages of a paged payload stay in use until the trampoline copies
+ * them: reserved, no destination, staged page or table is placed on one.
+ *
+ * Return: as kreloc_memmap_add_reserved() for the first run that fails
+ * (the runs before it stay reserved).
+ */
+int kreloc_memmap_add_pages(struct kreloc_memmap *map, const uint8_t *table, uint64_t nr);
 
 /**
  * kreloc_memmap_add_nomap() - add a reserved range that must not even be

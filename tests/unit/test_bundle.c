@@ -202,7 +202,8 @@ static void test_entry_type_flags(void **state)
 	kreloc_put_le32(e + E_TYPE, 0x80000002);
 	expect_parse(KRELOC_E_BUNDLE_ENTRY);
 	kreloc_put_le32(e + E_TYPE, KRELOC_BUNDLE_INITRD);
-	for (int bit = 0; bit < 32; bit += 7) {
+	/* bit 0 is KRELOC_BUNDLE_F_PAGES: test_paged_* */
+	for (int bit = 1; bit < 32; bit += 6) {
 		kreloc_put_le32(e + E_FLAGS, 1U << bit);
 		expect_parse(KRELOC_E_BUNDLE_ENTRY);
 	}
@@ -500,6 +501,129 @@ static void test_random_corruption(void **state)
 	free(copy);
 }
 
+
+/* ---- paged blobs ------------------------------------------------------ */
+
+#define PAGED_BASE	0x80000000ULL
+
+/*
+ * Turn the standard bundle's entry of @type into a paged one: its page
+ * table (page i at PAGED_BASE + @step * i * 4 KiB, so @step 1 is one run)
+ * is written over the start of its data.  Return the entry.
+ */
+static uint8_t *make_paged(uint32_t type, uint64_t size, uint64_t step)
+{
+	uint8_t *e = entry(type);
+	uint8_t *table = res.buf + kreloc_le64(e + E_OFF);
+	uint64_t nr = (size + 4095) / 4096;
+
+	assert_true(8 * nr <= (type == KRELOC_BUNDLE_IMAGE ? sizeof(image) : sizeof(initrd)));
+	for (uint64_t i = 0; i < nr; i++)
+		kreloc_put_le64(table + 8 * i, PAGED_BASE + step * i * 4096);
+	kreloc_put_le32(e + E_FLAGS, KRELOC_BUNDLE_F_PAGES);
+	kreloc_put_le64(e + E_LEN, 8 * nr);
+	kreloc_put_le64(e + E_SIZE, size);
+	return e;
+}
+
+static void test_paged_accept(void **state)
+{
+	struct kreloc_bundle b;
+	uint8_t *table;
+
+	(void)state;
+	make_paged(KRELOC_BUNDLE_IMAGE, 5 * 4096, 1);
+	make_paged(KRELOC_BUNDLE_INITRD, 4097, 3);
+	assert_int_equal(kreloc_bundle_parse(res.buf, res.len, &b), 0);
+	assert_null(b.image.data);
+	assert_int_equal(b.image.len, 5 * 4096);
+	assert_int_equal(b.image.nr_pages, 5);
+	assert_ptr_equal(b.image.pages, res.buf + kreloc_le64(entry(KRELOC_BUNDLE_IMAGE) + E_OFF));
+	assert_non_null(b.image.sha256);
+	assert_null(b.initrd.data);
+	assert_int_equal(b.initrd.len, 4097);
+	assert_int_equal(b.initrd.nr_pages, 2);
+	table = (uint8_t *)b.initrd.pages;
+	assert_int_equal(kreloc_le64(table + 8), PAGED_BASE + 3 * 4096);
+	/* the pages are not in the bundle: verify leaves them to the hand-off */
+	assert_int_equal(kreloc_bundle_verify(&b), 0);
+	/* a size that fills its last page */
+	make_paged(KRELOC_BUNDLE_INITRD, 8192, 1);
+	assert_int_equal(kreloc_bundle_parse(res.buf, res.len, &b), 0);
+	assert_int_equal(b.initrd.nr_pages, 2);
+}
+
+static void test_paged_refuse(void **state)
+{
+	uint8_t *e, *table;
+
+	(void)state;
+	e = make_paged(KRELOC_BUNDLE_INITRD, 3 * 4096, 1);
+	table = res.buf + kreloc_le64(e + E_OFF);
+	expect_parse(0);
+	/* count: length must be 8 * ceil(size / 4096) */
+	kreloc_put_le64(e + E_SIZE, 3 * 4096 + 1);
+	expect_parse(KRELOC_E_PAGES_TABLE);
+	kreloc_put_le64(e + E_SIZE, 2 * 4096);
+	expect_parse(KRELOC_E_PAGES_TABLE);
+	kreloc_put_le64(e + E_SIZE, 0);
+	expect_parse(KRELOC_E_PAGES_TABLE);
+	kreloc_put_le64(e + E_SIZE, 2 * 4096 + 1);
+	expect_parse(0);
+	kreloc_put_le64(e + E_LEN, 23);
+	expect_parse(KRELOC_E_PAGES_TABLE);
+	kreloc_put_le64(e + E_LEN, 24);
+	kreloc_put_le64(e + E_SIZE, 3 * 4096);
+	/* addr must be zero; align at least 8 */
+	kreloc_put_le64(e + E_ADDR, 0x1000);
+	expect_parse(KRELOC_E_PAGES_TABLE);
+	kreloc_put_le64(e + E_ADDR, 0);
+	kreloc_put_le64(e + E_ALIGN, 4);
+	expect_parse(KRELOC_E_PAGES_TABLE);
+	kreloc_put_le64(e + E_ALIGN, 8);
+	expect_parse(0);
+	/* every address 4 KiB aligned, its page below 2^64 */
+	kreloc_put_le64(table + 16, PAGED_BASE + 0x800);
+	expect_parse(KRELOC_E_PAGES_TABLE);
+	kreloc_put_le64(table + 16, 0xfffffffffffff000ULL);
+	expect_parse(KRELOC_E_PAGES_TABLE);
+	kreloc_put_le64(table + 16, 0xffffffffffffe000ULL);
+	expect_parse(0);
+	/* the flag only on IMAGE and INITRD */
+	kreloc_put_le32(entry(KRELOC_BUNDLE_CMDLINE) + E_FLAGS, KRELOC_BUNDLE_F_PAGES);
+	expect_parse(KRELOC_E_BUNDLE_ENTRY);
+	kreloc_put_le32(entry(KRELOC_BUNDLE_CMDLINE) + E_FLAGS, 0);
+	kreloc_put_le32(entry(KRELOC_BUNDLE_DTB) + E_FLAGS, KRELOC_BUNDLE_F_PAGES);
+	expect_parse(KRELOC_E_BUNDLE_ENTRY);
+	kreloc_put_le32(entry(KRELOC_BUNDLE_DTB) + E_FLAGS, 0);
+	kreloc_put_le32(e + E_FLAGS, KRELOC_BUNDLE_F_PAGES | 2);
+	expect_parse(KRELOC_E_BUNDLE_ENTRY);
+	kreloc_put_le32(e + E_FLAGS, KRELOC_BUNDLE_F_PAGES);
+	expect_parse(0);
+}
+
+/* Runs over both blobs: KRELOC_BUNDLE_MAX_PAGE_RUNS at most. */
+static void test_paged_runs(void **state)
+{
+	struct kreloc_bundle b;
+
+	(void)state;
+	/* image: 25 pages, every other page: 25 runs */
+	make_paged(KRELOC_BUNDLE_IMAGE, 25 * 4096, 2);
+	/* initrd: the rest of the runs, then one too many */
+	make_paged(KRELOC_BUNDLE_INITRD, (KRELOC_BUNDLE_MAX_PAGE_RUNS - 25) * 4096ULL, 2);
+	/* the initrd's pages start where the image's are: still separate runs */
+	assert_int_equal(kreloc_bundle_parse(res.buf, res.len, &b), 0);
+	make_paged(KRELOC_BUNDLE_INITRD, (KRELOC_BUNDLE_MAX_PAGE_RUNS - 24) * 4096ULL, 2);
+	expect_parse(KRELOC_E_PAGES_RUNS);
+	/* consecutive pages are one run whatever their number */
+	make_paged(KRELOC_BUNDLE_INITRD, 2000 * 4096ULL, 1);
+	assert_int_equal(kreloc_bundle_parse(res.buf, res.len, &b), 0);
+	/* descending pages are runs of one */
+	make_paged(KRELOC_BUNDLE_INITRD, 300 * 4096ULL, (uint64_t)-1);
+	expect_parse(KRELOC_E_PAGES_RUNS);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -519,6 +643,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_too_many_preserve, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_checksum, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_random_corruption, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_paged_accept, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_paged_refuse, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_paged_runs, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
