@@ -221,12 +221,29 @@ static int check_room(struct kreloc_handoff *h)
 	return kreloc_kimage_check_room(h->map, h->segs, h->nr_segs, 1);
 }
 
+/* A paged payload's pages (handoff.h): in RAM, clear of no-map memory, reserved. */
+static int reserve_payload_pages(struct kreloc_memmap *map, const uint8_t *table, uint64_t len)
+{
+	uint64_t nr = len / KRELOC_PAGE_SIZE + (len % KRELOC_PAGE_SIZE != 0);
+
+	for (uint64_t i = 0; table && i < nr;) {
+		uint64_t base, n = kreloc_page_run(table, nr, i, &base);
+
+		if (!kreloc_memmap_is_ram(map, base, n * KRELOC_PAGE_SIZE) ||
+		    kreloc_memmap_is_nomap(map, base, n * KRELOC_PAGE_SIZE))
+			return KRELOC_E_PAGES_NOT_RAM;
+		i += n;
+	}
+	return table ? kreloc_memmap_add_pages(map, table, nr) : 0;
+}
+
 int kreloc_handoff_plan(struct kreloc_handoff *h, const struct kreloc_payload *p)
 {
 	int pa_bits, err;
 
 	if (!h || !p || !h->map || !h->alloc || !p->image || !p->fdt || !p->fdt_buf ||
-	    (p->initrd_len && !p->initrd) || (h->el != 1 && h->el != 2) ||
+	    (p->initrd_len && !p->initrd && !p->initrd_pages) || (h->el != 1 && h->el != 2) ||
+	    ((p->image_pages || p->initrd_pages) && !h->pages_rd) ||
 	    p->nr_preserve > KRELOC_HANDOFF_MAX_PRESERVE || (p->nr_preserve && !p->preserve) ||
 	    (p->nr_live && !p->live) ||
 	    (h->mode != KRELOC_MODE_MMU && h->mode != KRELOC_MODE_CLASSIC))
@@ -234,6 +251,12 @@ int kreloc_handoff_plan(struct kreloc_handoff *h, const struct kreloc_payload *p
 	err = kreloc_image_parse(p->image, p->image_len, &h->img);
 	if (!err)
 		err = kreloc_image_check_cpu(&h->img, kreloc_xlat_granules(h->mmfr0));
+	if (err)
+		return err;
+	/* Nor are the payload's own pages, read until the trampoline copies them. */
+	err = reserve_payload_pages(h->map, p->image_pages, p->image_len);
+	if (!err && p->initrd_len)
+		err = reserve_payload_pages(h->map, p->initrd_pages, p->initrd_len);
 	if (err)
 		return err;
 	/* Live memory is never a destination, a staged page or a table. */
@@ -264,17 +287,21 @@ int kreloc_handoff_plan(struct kreloc_handoff *h, const struct kreloc_payload *p
 	h->nr_segs = 0;
 	h->seg_sha256[h->nr_segs] = p->image_sha256;
 	h->segs[h->nr_segs++] = (struct kreloc_segment){
-		p->image, p->image_len, h->place.kernel_load, h->place.kernel_size };
+		.buf = p->image_pages ? NULL : p->image, .bufsz = p->image_len,
+		.dest = h->place.kernel_load, .memsz = h->place.kernel_size,
+		.pages = p->image_pages };
 	if (p->initrd_len) {
 		h->seg_sha256[h->nr_segs] = p->initrd_sha256;
 		h->segs[h->nr_segs++] = (struct kreloc_segment){
-			p->initrd, p->initrd_len, h->place.initrd.base, h->place.initrd.size };
+			.buf = p->initrd_pages ? NULL : p->initrd, .bufsz = p->initrd_len,
+			.dest = h->place.initrd.base, .memsz = h->place.initrd.size,
+			.pages = p->initrd_pages };
 	}
 	kreloc_sha256(p->fdt_buf, h->fdt_size, h->fdt_sha256);
 	h->seg_sha256[h->nr_segs] = h->fdt_sha256;
 	h->segs[h->nr_segs++] = (struct kreloc_segment){
-		p->fdt_buf, h->fdt_size, h->place.dtb.base,
-		KRELOC_ALIGN_UP(h->fdt_size, KRELOC_PAGE_SIZE) };
+		.buf = p->fdt_buf, .bufsz = h->fdt_size, .dest = h->place.dtb.base,
+		.memsz = KRELOC_ALIGN_UP(h->fdt_size, KRELOC_PAGE_SIZE) };
 	err = kreloc_segments_validate(h->map, h->segs, h->nr_segs);
 	return err ? err : check_room(h);
 }
@@ -284,6 +311,7 @@ int kreloc_handoff_stage(struct kreloc_handoff *h)
 	h->ki = (struct kreloc_kimage){
 		.map = h->map, .segs = h->segs, .nr_segs = h->nr_segs,
 		.alloc = h->alloc, .alloc_ctx = h->alloc_ctx,
+		.rd = h->pages_rd, .rd_ctx = h->pages_rd_ctx,
 	};
 	return kreloc_kimage_load(&h->ki);
 }

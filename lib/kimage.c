@@ -18,7 +18,7 @@ struct build {
 	bool have_cursor;
 	const void *zero;	/* the shared zero page, once allocated */
 	uint64_t zero_pa;
-	uint64_t entries, source_pages, in_place, zero_fill, list_pages, set_aside;
+	uint64_t entries, source_pages, in_place, zero_fill, borrowed, list_pages, set_aside;
 };
 
 static inline void put_entry(uint64_t *page, unsigned int slot, uint64_t e)
@@ -101,13 +101,37 @@ static int emit(struct build *b, uint64_t e)
 	return 0;
 }
 
-/* Bytes of @s that belong in the destination page at offset @off, and their source. */
-static uint64_t page_data(const struct kreloc_segment *s, uint64_t off, const uint8_t **src)
+/* The data page of @s at offset @off, in its @pages. */
+static int borrowed_page(const struct kreloc_segment *s, uint64_t off, uint64_t *pa)
 {
-	uint64_t n = s->bufsz - off;
+	*pa = kreloc_le64(s->pages + 8 * (off / PAGE));
+	if (!KRELOC_ALIGNED(*pa, PAGE) || *pa > UINT64_MAX - PAGE)
+		return KRELOC_E_PAGES_TABLE;
+	return 0;
+}
 
-	*src = (const uint8_t *)s->buf + off;
-	return n < PAGE ? n : PAGE;
+/*
+ * Bytes of @s that belong in the destination page at offset @off, and where
+ * to read them: from @buf, or (the partial last page of @pages) through @rd.
+ */
+static int page_data(const struct kreloc_kimage *ki, const struct kreloc_segment *s,
+		     uint64_t off, const void **src, uint64_t *len)
+{
+	uint64_t n = s->bufsz - off, pa;
+	int err;
+
+	*len = n < PAGE ? n : PAGE;
+	if (!s->pages) {
+		*src = (const uint8_t *)s->buf + off;
+		return 0;
+	}
+	if (!ki->rd)
+		return KRELOC_E_INVAL;
+	err = borrowed_page(s, off, &pa);
+	if (err)
+		return err;
+	*src = ki->rd(ki->rd_ctx, pa, *len);
+	return *src ? 0 : KRELOC_E_PAGES_NOT_RAM;
 }
 
 /* Find the source for one destination page and append its entries. */
@@ -129,12 +153,23 @@ static int stage_page(struct build *b, const struct kreloc_segment *s, uint64_t 
 		}
 		src = b->zero_pa;
 		b->zero_fill++;
+	} else if (s->pages && s->bufsz - off >= PAGE) {
+		/* a whole page of data where it lies: the trampoline copies from it */
+		err = borrowed_page(s, off, &src);
+		if (err)
+			return err;
+		if (kreloc_segments_collide(b->ki->segs, b->ki->nr_segs, src, PAGE))
+			return KRELOC_E_PAGES_IN_DEST;
+		b->borrowed++;
 	} else {
-		const uint8_t *data;
-		uint64_t len = page_data(s, off, &data);
+		const void *data;
+		uint64_t len;
 		bool hit = false;
 		void *p;
 
+		err = page_data(b->ki, s, off, &data, &len);
+		if (err)
+			return err;
 		err = take_block(b->ki, PAGE, &dest, &p, &src, &hit, &b->set_aside);
 		if (err)
 			return err;
@@ -191,6 +226,7 @@ int kreloc_kimage_load(struct kreloc_kimage *ki)
 	ki->pages_in_place = b.in_place;
 	ki->zero_fill_pages = b.zero_fill;
 	ki->zero_page = b.zero ? b.zero_pa : 0;
+	ki->borrowed_pages = b.borrowed;
 	ki->indirection_pages = b.list_pages;
 	ki->colliding_pages_set_aside += b.set_aside;
 	return 0;

@@ -9,7 +9,7 @@
 
 static int segment_shape(const struct kreloc_segment *s)
 {
-	if (s->bufsz && !s->buf)
+	if (s->bufsz && !s->buf && !s->pages)
 		return KRELOC_E_INVAL;
 	if (!KRELOC_ALIGNED(s->dest, PAGE) || !KRELOC_ALIGNED(s->memsz, PAGE))
 		return KRELOC_E_SEG_ALIGN;
@@ -73,11 +73,16 @@ int kreloc_kimage_need(const struct kreloc_segment *segs, unsigned int n,
 	for (unsigned int i = 0; i < n; i++) {
 		uint64_t pages = segs[i].memsz / PAGE;
 		uint64_t data = segs[i].bufsz / PAGE + (segs[i].bufsz % PAGE != 0);
+		/* whole pages of @pages are their own sources */
+		uint64_t borrowed = segs[i].pages ? segs[i].bufsz / PAGE : 0;
 
 		if (data > pages)	/* unvalidated input: stay sane */
 			data = pages;
+		if (borrowed > data)
+			borrowed = data;
 		nd.dest_pages += pages;
-		nd.data_pages += data;
+		nd.data_pages += data - borrowed;
+		nd.borrowed_pages += borrowed;
 		if (data < pages)
 			nd.zero_pages = 1;
 	}

@@ -93,11 +93,31 @@ enum kreloc_staging {
  * architecture code's: kreloc_reloc_install() cleans it to PoC itself.
  */
 
+/*
+ * Paged payload.  The Image and the initrd may each lie in physical pages
+ * instead of a buffer (a paged bundle blob, bundle.h, e.g. a running
+ * Linux's pinned user pages): @image_pages / @initrd_pages is then the page
+ * table, ceil(len / 4 KiB) little-endian uint64 addresses, 4 KiB aligned,
+ * in data order.  plan() refuses a page outside RAM or touching no-map
+ * memory, and reserves every page in @h->map before anything is placed,
+ * so no destination, staged page or table lands on one.  stage() makes
+ * each page holding a whole 4 KiB of data its own copy source (a borrowed
+ * page, kimage.h: zero copies before the hand-off, one by the trampoline)
+ * and reads the partial last page, if any, through @h->pages_rd into a
+ * staged page.  verify() reads the borrowed pages through its @rd.  The
+ * pages must stay unchanged until the hand-off.
+ */
+
 /**
  * struct kreloc_payload - what to boot.  Every buffer stays valid and
  * unchanged until the hand-off.
- * @image, @image_len:   the arm64 Image
- * @initrd, @initrd_len: the initrd, or NULL / 0
+ * @image, @image_len:   the arm64 Image; when paged, @image points at the
+ *                       bytes of its first page (plan() reads the 64-byte
+ *                       header there, nothing else)
+ * @image_pages:         the Image's page table, or NULL (paged payload, above)
+ * @initrd, @initrd_len: the initrd, or NULL / 0; @initrd may be NULL when
+ *                       paged
+ * @initrd_pages:        the initrd's page table, or NULL
  * @cmdline:             NUL-terminated command line, or NULL to keep the
  *                       tree's /chosen/bootargs
  * @fdt:                 the device tree to hand on, already validated with
@@ -124,8 +144,10 @@ enum kreloc_staging {
 struct kreloc_payload {
 	const void *image;
 	uint64_t image_len;
+	const uint8_t *image_pages;
 	const void *initrd;
 	uint64_t initrd_len;
+	const uint8_t *initrd_pages;
 	const char *cmdline;
 	const void *fdt;
 	void *fdt_buf;
@@ -162,6 +184,9 @@ struct kreloc_payload {
  * @entropy, @entropy_len: random bytes from the CPU (RNDR) for the seeds;
  *                 empty to derive them from the incoming tree's seeds
  * @salt:          a value unique to this hand-off (a counter reading)
+ * @pages_rd, @pages_rd_ctx: reads the payload's physical pages (paged
+ *                 payload, above); required when the payload has a page
+ *                 table, unused otherwise
  *
  * Results, valid once the step that fills them returned 0:
  * plan():    @xlat_fallback (also prepare()): MMU mode was asked for, but the
@@ -169,7 +194,7 @@ struct kreloc_payload {
  * plan():    @img, @place, @segs (the kernel's is image_size long, zero-filled
  *            past the file), @seg_sha256 (expected digests; the tree's
  *            is @fdt_sha256), @nr_segs, @fdt_size, @seeds, @mailbox
- * stage():   @ki (counts of source, list and set-aside pages)
+ * stage():   @ki (counts of source, borrowed, list and set-aside pages)
  * prepare(): @control, @control_va, @xlat (MMU mode), @list
  */
 struct kreloc_handoff {
@@ -187,6 +212,8 @@ struct kreloc_handoff {
 	const uint8_t *entropy;
 	size_t entropy_len;
 	uint64_t salt;
+	kreloc_phys_read_fn pages_rd;
+	void *pages_rd_ctx;
 
 	bool xlat_fallback;
 	struct kreloc_image_info img;
@@ -227,7 +254,9 @@ struct kreloc_handoff {
  * @h->xlat_fallback instead of refusing; the embedder should say so.
  *
  * Return: 0; KRELOC_E_INVAL (NULL or inconsistent inputs, @el not 1 or 2,
- * @mode not MMU or CLASSIC, too many preserved ranges); any KRELOC_E_IMAGE_*
+ * @mode not MMU or CLASSIC, too many preserved ranges, a page table without
+ * @h->pages_rd); KRELOC_E_PAGES_NOT_RAM (a payload page outside RAM or
+ * touching no-map memory); any KRELOC_E_IMAGE_*
  * code (KRELOC_E_IMAGE_PAGE_SIZE: a page size the CPU lacks);
  * KRELOC_E_XLAT_GRANULE / KRELOC_E_XLAT_PA_RANGE (MMU mode: granule the CPU
  * lacks, reserved PARange, RAM beyond the CPU's PA range);
@@ -255,7 +284,8 @@ int kreloc_handoff_plan(struct kreloc_handoff *h, const struct kreloc_payload *p
  * read, and are not needed by the relocation afterwards.
  *
  * Return: 0; KRELOC_E_NOMEM (the allocator ran dry); KRELOC_E_INVAL (the
- * allocator returned a misaligned block); the other errors of
+ * allocator returned a misaligned block); KRELOC_E_PAGES_NOT_RAM
+ * (@h->pages_rd cannot read a partial last page); the other errors of
  * kreloc_kimage_load().
  */
 int kreloc_handoff_stage(struct kreloc_handoff *h);
@@ -297,7 +327,8 @@ int kreloc_handoff_prepare(struct kreloc_handoff *h, kreloc_phys_read_fn rd, voi
  *
  * Walks the entry list exactly as the trampoline will and hashes, for every
  * segment that has an expected digest, the bytes its source pages hold up to
- * bufsz, in destination order: what the relocation will write.  Call it
+ * bufsz, in destination order: what the relocation will write (for a paged
+ * payload, the borrowed pages where they lie and the staged last page).  Call it
  * last before the hand-off; run it with caches on, it reads every byte.
  *
  * Return: 0; KRELOC_E_BUNDLE_CHECKSUM (a staged segment differs from its

@@ -17,6 +17,17 @@
  * staged, the data is written there directly and the list entry becomes
  * SOURCE == destination, which the trampoline skips (an "in-place" page).
  *
+ * Borrowed pages: a segment may carry its data in physical pages instead of
+ * a buffer (@pages, e.g. a paged bundle blob held in a running system's
+ * pages, bundle.h).  Each page holding a whole 4 KiB of data is its own
+ * SOURCE: no copy at load time, no allocation, the trampoline's single copy
+ * reads it where it is.  Such a page must lie outside every destination
+ * (the caller reserves them in the map before placing anything): one that
+ * does not is refused, never silently copied.  A last page holding less
+ * than 4 KiB of data is read through @rd and copied into a source page,
+ * zeros after the data (bytes past the data in a borrowed page are not the
+ * segment's).
+ *
  * Zero fill: a destination page that lies wholly past its segment's @bufsz
  * gets a SOURCE entry naming one shared zero page (allocated once, never
  * written again) instead of a page of its own.  The trampoline stays a plain
@@ -39,16 +50,20 @@
 
 /**
  * struct kreloc_segment - one destination range and the bytes it receives.
- * @buf:   the data (host pointer; may be NULL when @bufsz is 0)
+ * @buf:   the data (host pointer; may be NULL when @bufsz is 0 or @pages is set)
  * @bufsz: bytes of data, <= @memsz
  * @dest:  physical destination, 4 KiB aligned
  * @memsz: bytes at the destination, 4 KiB aligned, > 0; zero-filled past @bufsz
+ * @pages: NULL when the data is at @buf; else the data lies in physical
+ *         pages: a table of ceil(@bufsz / 4 KiB) little-endian uint64
+ *         addresses, 4 KiB aligned, in data order (borrowed pages, above)
  */
 struct kreloc_segment {
 	const void *buf;
 	uint64_t bufsz;
 	uint64_t dest;
 	uint64_t memsz;
+	const uint8_t *pages;
 };
 
 /**
@@ -57,13 +72,13 @@ struct kreloc_segment {
  * @segs: the segments (may be NULL when @n is 0)
  * @n:    number of segments, at most KRELOC_MAX_SEGMENTS
  *
- * Segments are checked in order; for each, in this order: @buf present when
- * @bufsz > 0, alignment, sizes, inside one RAM bank, clear of no-map
+ * Segments are checked in order; for each, in this order: @buf or @pages
+ * present when @bufsz > 0, alignment, sizes, inside one RAM bank, clear of no-map
  * memory, clear of reserved memory, clear of every earlier segment's
  * destination.
  *
  * Return: 0; KRELOC_E_INVAL (NULL @map, NULL @segs with @n > 0, NULL @buf
- * with @bufsz > 0, more than KRELOC_MAX_SEGMENTS); KRELOC_E_SEG_ALIGN (dest or
+ * and @pages with @bufsz > 0, more than KRELOC_MAX_SEGMENTS); KRELOC_E_SEG_ALIGN (dest or
  * memsz not 4 KiB aligned); KRELOC_E_SEG_SIZE (memsz 0, bufsz > memsz, or
  * dest + memsz beyond 2^64 - 1); KRELOC_E_SEG_NOT_RAM; KRELOC_E_SEG_NOMAP;
  * KRELOC_E_SEG_RESERVED; KRELOC_E_SEG_OVERLAP.
@@ -82,8 +97,10 @@ bool kreloc_segments_collide(const struct kreloc_segment *segs, unsigned int n,
 /**
  * struct kreloc_kimage_need - worst-case pages a load takes, known before it starts.
  * @dest_pages: 4 KiB pages the destinations cover (sum of memsz / 4 KiB)
- * @data_pages: destination pages holding at least one byte of data: each needs
- *              a source page (or is staged in place)
+ * @data_pages: destination pages holding at least one byte of data that is
+ *              not borrowed: each needs a source page (or is staged in place)
+ * @borrowed_pages: data pages whose source is a page of the segment's
+ *              @pages (whole 4 KiB of data): no source page needed
  * @zero_pages: 1 when some destination page lies wholly past its bufsz (the
  *              shared zero page), else 0
  * @list_pages: entry-list pages, worst case (one DESTINATION per segment)
@@ -97,6 +114,7 @@ bool kreloc_segments_collide(const struct kreloc_segment *segs, unsigned int n,
 struct kreloc_kimage_need {
 	uint64_t dest_pages;
 	uint64_t data_pages;
+	uint64_t borrowed_pages;
 	uint64_t zero_pages;
 	uint64_t list_pages;
 	uint64_t safe_pages;
@@ -138,6 +156,8 @@ int kreloc_kimage_check_room(const struct kreloc_memmap *map, const struct krelo
  *
  * @map, @segs, @nr_segs: what to load (see kreloc_segments_validate())
  * @alloc, @alloc_ctx:   the page allocator (see alloc.h)
+ * @rd, @rd_ctx:         reads a segment's @pages (the last, partial page of
+ *                       data); may be NULL when no segment has @pages
  *
  * Results, all zero until kreloc_kimage_load() succeeds (except
  * @colliding_pages_set_aside, which kreloc_kimage_alloc_safe() may raise
@@ -150,6 +170,7 @@ int kreloc_kimage_check_room(const struct kreloc_memmap *map, const struct krelo
  * @zero_fill_pages:   SOURCE entries naming the shared zero page
  * @zero_page:         physical address of the shared zero page (valid when
  *                     @zero_fill_pages > 0)
+ * @borrowed_pages:    SOURCE entries naming a page of a segment's @pages
  * @indirection_pages: list pages
  * @colliding_pages_set_aside: 4 KiB pages offered inside a destination and
  *                     set aside (kept from the allocator, never used)
@@ -160,6 +181,8 @@ struct kreloc_kimage {
 	unsigned int nr_segs;
 	kreloc_alloc_fn alloc;
 	void *alloc_ctx;
+	kreloc_phys_read_fn rd;
+	void *rd_ctx;
 
 	uint64_t head;
 	uint64_t entries;
@@ -167,6 +190,7 @@ struct kreloc_kimage {
 	uint64_t pages_in_place;
 	uint64_t zero_fill_pages;
 	uint64_t zero_page;
+	uint64_t borrowed_pages;
 	uint64_t indirection_pages;
 	uint64_t colliding_pages_set_aside;
 };
@@ -186,8 +210,12 @@ struct kreloc_kimage {
  * to the hand-off until it happens.
  *
  * Return: 0; the errors of kreloc_segments_validate(); KRELOC_E_INVAL (NULL
- * @ki, @map or @alloc, @head already set, or the allocator returned a
- * misaligned block); KRELOC_E_NOMEM when the allocator runs dry.
+ * @ki, @map or @alloc, @head already set, the allocator returned a
+ * misaligned block, or a partial last page of @pages and no @rd);
+ * KRELOC_E_NOMEM when the allocator runs dry; KRELOC_E_PAGES_TABLE (an
+ * address in @pages not 4 KiB aligned or whose page wraps);
+ * KRELOC_E_PAGES_IN_DEST (a borrowed page inside a destination);
+ * KRELOC_E_PAGES_NOT_RAM (@rd cannot read the partial last page).
  */
 int kreloc_kimage_load(struct kreloc_kimage *ki);
 

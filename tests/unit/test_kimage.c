@@ -171,7 +171,7 @@ static void test_one_segment(void **state)
 {
 	static const uint64_t pas[] = { SRC, SRC + 0x1000, SRC + 0x2000, SRC + 0x3000,
 					SRC + 0x4000 };
-	struct kreloc_segment s = { buf, 0x2800, DST, 4 * K4 };
+	struct kreloc_segment s = { buf, 0x2800, DST, 4 * K4, NULL };
 	struct kreloc_kimage ki;
 	struct fake f;
 	uint64_t l[8];
@@ -218,9 +218,9 @@ static void test_contiguous_and_zero(void **state)
 {
 	static const uint64_t pas[] = { SRC, SRC + 0x1000, SRC + 0x2000 };
 	struct kreloc_segment s[3] = {
-		{ buf, K4, DST, K4 },
-		{ NULL, 0, DST + K4, 2 * K4 },		/* all zeros */
-		{ NULL, 0, DST + 0x100000, K4 },	/* elsewhere, zeros too */
+		{ buf, K4, DST, K4, NULL },
+		{ NULL, 0, DST + K4, 2 * K4, NULL },		/* all zeros */
+		{ NULL, 0, DST + 0x100000, K4, NULL },	/* elsewhere, zeros too */
 	};
 	struct kreloc_kimage ki;
 	struct fake f;
@@ -247,7 +247,7 @@ static void test_contiguous_and_zero(void **state)
 /* Entries per list page: 511 plus the link; DONE may take the last slot. */
 static void test_page_boundaries(void **state)
 {
-	struct kreloc_segment s = { NULL, 0, DST, 0 };
+	struct kreloc_segment s = { NULL, 0, DST, 0, NULL };
 	struct kreloc_kimage ki;
 	struct fake f;
 	uint64_t *l = calloc(2048, sizeof(*l));
@@ -308,6 +308,7 @@ static void test_many_segments(void **state)
 		s[i].bufsz = 64 * K4 - (i == 0 ? 100 : 0);
 		s[i].dest = DST + (KRELOC_MAX_SEGMENTS - i) * 0x100000;
 		s[i].memsz = 64 * K4;
+		s[i].pages = NULL;
 	}
 	script(&f, NULL, 0);
 	f.auto_base = SRC;
@@ -371,7 +372,7 @@ static void test_collisions_and_in_place(void **state)
 	};
 	/* DST + 0x4000 lies in a second segment (its zeros come from the zero page). */
 	const struct kreloc_segment two[2] = {
-		{ buf, 4 * K4, DST, 4 * K4 }, { NULL, 0, DST + 0x4000, K4 },
+		{ buf, 4 * K4, DST, 4 * K4, NULL }, { NULL, 0, DST + 0x4000, K4, NULL },
 	};
 	struct kreloc_kimage ki;
 	struct fake f;
@@ -411,7 +412,7 @@ static void test_alloc_safe(void **state)
 		DST - 0x4000,		/* 16K block ending at the segment: fine */
 		SRC + 0x800,		/* misaligned */
 	};
-	struct kreloc_segment s = { buf, K4, DST, 2 * K4 };
+	struct kreloc_segment s = { buf, K4, DST, 2 * K4, NULL };
 	struct kreloc_kimage ki;
 	struct fake f;
 	uint64_t pa = 0;
@@ -452,8 +453,8 @@ static void test_alloc_safe(void **state)
 static void test_exhaustion(void **state)
 {
 	struct kreloc_segment s[2] = {
-		{ buf, 3 * K4 + 5, DST, 6 * K4 },
-		{ buf, 600 * K4 > sizeof(buf) ? sizeof(buf) : 600 * K4, DST + 0x100000, 600 * K4 },
+		{ buf, 3 * K4 + 5, DST, 6 * K4, NULL },
+		{ buf, 600 * K4 > sizeof(buf) ? sizeof(buf) : 600 * K4, DST + 0x100000, 600 * K4, NULL },
 	};
 	struct kreloc_kimage_need nd;
 	struct kreloc_kimage ki;
@@ -500,7 +501,7 @@ static void test_exhaustion(void **state)
 static void test_load_errors(void **state)
 {
 	static const uint64_t bad[] = { SRC + 0x10 };
-	struct kreloc_segment s[2] = { { buf, K4, DST, K4 }, { buf, K4, DST, K4 } };
+	struct kreloc_segment s[2] = { { buf, K4, DST, K4, NULL }, { buf, K4, DST, K4, NULL } };
 	struct kreloc_kimage ki;
 	struct fake f;
 
@@ -569,7 +570,7 @@ static int crafted(const uint64_t *e0, unsigned int n0, const uint64_t *e1, unsi
 
 static void test_check_good_and_stats(void **state)
 {
-	struct kreloc_segment s[2] = { { NULL, 0, DST, 2 * K4 }, { NULL, 0, DST + 0x10000, K4 } };
+	struct kreloc_segment s[2] = { { NULL, 0, DST, 2 * K4, NULL }, { NULL, 0, DST + 0x10000, K4, NULL } };
 	const uint64_t e0[] = { (DST + 0x10000) | D, SP | S, DST | D, (DST) | S, L1 | I };
 	const uint64_t e1[] = { (SP + K4) | S, DONE };
 	struct kreloc_list_stats st;
@@ -610,7 +611,7 @@ static void test_check_good_and_stats(void **state)
 
 static void test_check_source_first(void **state)
 {
-	struct kreloc_segment s = { NULL, 0, DST, K4 };
+	struct kreloc_segment s = { NULL, 0, DST, K4, NULL };
 
 	(void)state;
 	CHECK(KRELOC_E_LIST_SOURCE_FIRST, NULL, 0, SP | S, DONE);
@@ -619,7 +620,7 @@ static void test_check_source_first(void **state)
 
 static void test_check_loop(void **state)
 {
-	struct kreloc_segment s = { NULL, 0, DST, K4 };
+	struct kreloc_segment s = { NULL, 0, DST, K4, NULL };
 	const uint64_t a[] = { DST | D, L1 | I };
 	const uint64_t b[] = { L0 | I };
 	const uint64_t c[] = { L1 | I };
@@ -711,7 +712,7 @@ static void test_check_entry(void **state)
 
 static void test_check_coverage(void **state)
 {
-	struct kreloc_segment s[2] = { { NULL, 0, DST, 2 * K4 }, { NULL, 0, DST + 0x10000, K4 } };
+	struct kreloc_segment s[2] = { { NULL, 0, DST, 2 * K4, NULL }, { NULL, 0, DST + 0x10000, K4, NULL } };
 
 	(void)state;
 	/* Good, as a reference. */
@@ -733,7 +734,7 @@ static void test_check_coverage(void **state)
 	CHECK(KRELOC_E_LIST_COVERAGE, s, 2, DONE);
 	/* Too many separate runs to track. */
 	{
-		struct kreloc_segment big = { NULL, 0, DST, 256 * K4 };
+		struct kreloc_segment big = { NULL, 0, DST, 256 * K4, NULL };
 		uint64_t e[2 * (KRELOC_LIST_MAX_RUNS + 1) + 1];
 		unsigned int k = 0;
 
@@ -749,7 +750,7 @@ static void test_check_coverage(void **state)
 
 static void test_check_unsafe(void **state)
 {
-	struct kreloc_segment s[2] = { { NULL, 0, DST, 2 * K4 }, { NULL, 0, L0, K4 } };
+	struct kreloc_segment s[2] = { { NULL, 0, DST, 2 * K4, NULL }, { NULL, 0, L0, K4, NULL } };
 
 	(void)state;
 	/* A source inside a destination that is not its own page. */
@@ -775,8 +776,8 @@ static const void *odd_read(void *ctx, uint64_t pa, uint64_t len)
 static void test_check_source_gap(void **state)
 {
 	/* a run of sources below the second destination, then one inside it */
-	struct kreloc_segment s[2] = { { NULL, 0, DST, 4 * K4 }, { NULL, 0, SP + 2 * K4, K4 } };
-	struct kreloc_segment top = { NULL, 0, DST, 2 * K4 };
+	struct kreloc_segment s[2] = { { NULL, 0, DST, 4 * K4, NULL }, { NULL, 0, SP + 2 * K4, K4, NULL } };
+	struct kreloc_segment top = { NULL, 0, DST, 2 * K4, NULL };
 	const uint64_t top_page = UINT64_MAX & ~(K4 - 1);
 	uint64_t e[] = { DST | D, SP | S, (SP + K4) | S, (SP + 2 * K4) | S, (SP + 3 * K4) | S,
 			 DONE };

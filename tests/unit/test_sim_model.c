@@ -155,7 +155,7 @@ static int run_list(struct kreloc_sim *sim, uint64_t lp, const struct kreloc_seg
 static void test_exec_faults(void **state)
 {
 	struct kreloc_segment seg[2] = {
-		{ NULL, 0, DP, 2 * K4 }, { NULL, 0, DP + 8 * K4, K4 },
+		{ NULL, 0, DP, 2 * K4, NULL }, { NULL, 0, DP + 8 * K4, K4, NULL },
 	};
 	struct kreloc_sim_result res;
 	struct kreloc_sim *sim;
@@ -175,7 +175,7 @@ static void test_exec_faults(void **state)
 	assert_int_equal(res.steps, 5);
 	assert_int_equal(res.list_pages, 1);
 	{
-		struct kreloc_segment ex = { NULL, 0, DP, 2 * K4 };
+		struct kreloc_segment ex = { NULL, 0, DP, 2 * K4, NULL };
 		uint8_t two[2 * 4096];
 
 		memcpy(two, page, K4);
@@ -219,8 +219,8 @@ static void test_exec_faults(void **state)
 	FAULT(KRELOC_SIM_STEP_LIMIT, seg, 1, DP | D, LP | I);
 	/* The copy for segment 0 overwrites the source segment 1 reads later. */
 	{
-		struct kreloc_segment two[2] = { { NULL, 0, DP, 2 * K4 },
-						 { NULL, 0, DP + 8 * K4, K4 } };
+		struct kreloc_segment two[2] = { { NULL, 0, DP, 2 * K4, NULL },
+						 { NULL, 0, DP + 8 * K4, K4, NULL } };
 
 		FAULT(KRELOC_SIM_CLOBBERED_READ, two, 2, DP | D, SP | S, SP | S,
 		      (DP + 8 * K4) | D, DP | S, DONE);
@@ -232,7 +232,7 @@ static void test_exec_faults(void **state)
 	}
 	/* The copy overwrites the list page itself before DONE is read. */
 	{
-		struct kreloc_segment over = { NULL, 0, LP, K4 };
+		struct kreloc_segment over = { NULL, 0, LP, K4, NULL };
 
 		FAULT(KRELOC_SIM_CLOBBERED_READ, &over, 1, LP | D, SP | S, DONE);
 	}
@@ -254,7 +254,7 @@ static void test_exec_faults(void **state)
 static void test_exec_off_page(void **state)
 {
 	uint64_t e[KRELOC_IND_SLOTS];
-	struct kreloc_segment big = { NULL, 0, G1 + 16 * K4, 40 * K4 };
+	struct kreloc_segment big = { NULL, 0, G1 + 16 * K4, 40 * K4, NULL };
 	struct kreloc_sim_result res;
 	struct kreloc_sim *sim = small_sim(6);
 
