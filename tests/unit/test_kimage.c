@@ -162,8 +162,9 @@ static void check_ok(struct fake *f, struct kreloc_kimage *ki, const struct krel
 	assert_int_equal(st.entries, ki->entries);
 	assert_int_equal(st.sources, dest_pages);
 	assert_int_equal(st.in_place, ki->pages_in_place);
-	assert_int_equal(st.copies, ki->source_pages + ki->zero_fill_pages);
-	assert_int_equal(ki->source_pages + ki->zero_fill_pages + ki->pages_in_place, dest_pages);
+	assert_int_equal(st.copies, ki->source_pages + ki->zero_fill_pages + ki->borrowed_pages);
+	assert_int_equal(ki->source_pages + ki->zero_fill_pages + ki->pages_in_place +
+			 ki->borrowed_pages, dest_pages);
 }
 
 /* One segment, four pages: two full, one partial, one wholly past bufsz. */
@@ -802,6 +803,137 @@ static void test_check_source_gap(void **state)
 	fake_free(&f);
 }
 
+
+/* ---- borrowed pages (a segment's data in physical pages) -------------- */
+
+#define BOR	0x60000000ULL		/* the payload's pages lie here */
+
+/*
+ * Three whole pages and 100 bytes of data in four scattered pages, the
+ * last one's tail not the segment's (0xee); memsz one page more (zeros).
+ */
+static void paged_payload(struct fake *f, uint8_t *table, const uint64_t *pas, unsigned int nr)
+{
+	script(f, NULL, 0);
+	for (unsigned int i = 0; i < nr; i++) {
+		uint8_t *p = fake_add(f, pas[i], K4);
+
+		memset(p, 0xee, K4);
+		memcpy(p, buf + i * K4, i == 3 ? 100 : K4);
+		kreloc_put_le64(table + 8 * i, pas[i]);
+	}
+}
+
+static void test_borrowed_pages(void **state)
+{
+	static const uint64_t pas[4] = { BOR + 2 * K4, BOR, BOR + 5 * K4, BOR + 7 * K4 };
+	uint8_t table[32];
+	struct kreloc_segment s = { NULL, 3 * K4 + 100, DST, 5 * K4, table };
+	struct kreloc_kimage_need nd;
+	struct kreloc_kimage ki;
+	struct fake f;
+	uint64_t l[16], copy;
+	const uint8_t *c;
+	unsigned int n;
+
+	(void)state;
+	paged_payload(&f, table, pas, 4);
+	f.auto_base = SRC;
+	assert_int_equal(kreloc_kimage_need(&s, 1, &nd), 0);
+	assert_int_equal(nd.data_pages, 1);		/* only the partial last page */
+	assert_int_equal(nd.borrowed_pages, 3);
+	assert_int_equal(nd.safe_pages, 1 + 1 + 1);	/* + zero page + list page */
+	kimage_init(&ki, &f, &s, 1);
+	ki.rd = fake_read;
+	ki.rd_ctx = &f;
+	assert_int_equal(kreloc_kimage_load(&ki), 0);
+	assert_int_equal(ki.borrowed_pages, 3);
+	assert_int_equal(ki.source_pages, 1);
+	assert_int_equal(ki.zero_fill_pages, 1);
+	assert_int_equal(f.handed, 3);		/* last page, zero page, list page: nothing else */
+	n = read_list(&f, ki.head, l, KRELOC_ARRAY_SIZE(l));
+	assert_int_equal(n, 7);
+	assert_int_equal(l[0], DST | D);
+	/* SOURCE == the page itself, in the table's order */
+	assert_int_equal(l[1], pas[0] | S);
+	assert_int_equal(l[2], pas[1] | S);
+	assert_int_equal(l[3], pas[2] | S);
+	copy = l[4] & ~(K4 - 1);
+	assert_true(copy >= SRC);
+	assert_int_equal(l[5], ki.zero_page | S);
+	assert_int_equal(l[6], DONE);
+	/* the partial page: its 100 bytes, then zeros, not the 0xee tail */
+	c = fake_read(&f, copy, K4);
+	assert_non_null(c);
+	assert_memory_equal(c, buf + 3 * K4, 100);
+	for (unsigned int i = 100; i < K4; i++)
+		assert_int_equal(c[i], 0);
+	check_ok(&f, &ki, &s, 1);
+	fake_free(&f);
+
+	/* whole pages only: no allocation but the list page */
+	paged_payload(&f, table, pas, 3);
+	f.auto_base = SRC;
+	s.bufsz = 3 * K4;
+	s.memsz = 3 * K4;
+	kimage_init(&ki, &f, &s, 1);
+	assert_int_equal(kreloc_kimage_load(&ki), 0);	/* no @rd needed */
+	assert_int_equal(ki.borrowed_pages, 3);
+	assert_int_equal(ki.source_pages + ki.zero_fill_pages, 0);
+	assert_int_equal(f.handed, 1);
+	check_ok(&f, &ki, &s, 1);
+	fake_free(&f);
+}
+
+static void test_borrowed_refused(void **state)
+{
+	uint64_t pas[4] = { BOR + 2 * K4, BOR, BOR + 5 * K4, BOR + 7 * K4 };
+	uint8_t table[32];
+	struct kreloc_segment s[2] = {
+		{ NULL, 3 * K4 + 100, DST, 5 * K4, table },
+		{ buf, K4, DST + 0x100000, K4, NULL },
+	};
+	struct kreloc_kimage ki;
+	struct fake f;
+
+	(void)state;
+	/* a borrowed page inside its own destination, another's, or exactly its own */
+	for (unsigned int c = 0; c < 3; c++) {
+		static const uint64_t in_dest[3] = { DST + 4 * K4, DST + 0x100000, DST + K4 };
+
+		pas[1] = in_dest[c];
+		paged_payload(&f, table, pas, 4);
+		f.auto_base = SRC;
+		kimage_init(&ki, &f, s, 2);
+		ki.rd = fake_read;
+		ki.rd_ctx = &f;
+		assert_int_equal(kreloc_kimage_load(&ki), KRELOC_E_PAGES_IN_DEST);
+		assert_int_equal(ki.head, 0);
+		fake_free(&f);
+	}
+	pas[1] = BOR;
+	/* a misaligned page address */
+	paged_payload(&f, table, pas, 4);
+	kreloc_put_le64(table + 16, BOR + 5 * K4 + 8);
+	f.auto_base = SRC;
+	kimage_init(&ki, &f, s, 2);
+	ki.rd = fake_read;
+	ki.rd_ctx = &f;
+	assert_int_equal(kreloc_kimage_load(&ki), KRELOC_E_PAGES_TABLE);
+	fake_free(&f);
+	/* the partial last page: no reader, or a page it cannot read */
+	paged_payload(&f, table, pas, 4);
+	f.auto_base = SRC;
+	kimage_init(&ki, &f, s, 2);
+	assert_int_equal(kreloc_kimage_load(&ki), KRELOC_E_INVAL);
+	kreloc_put_le64(table + 24, BOR + 9 * K4);	/* nothing there */
+	ki.rd = fake_read;
+	ki.rd_ctx = &f;
+	assert_int_equal(kreloc_kimage_load(&ki), KRELOC_E_PAGES_NOT_RAM);
+	assert_int_equal(ki.head, 0);
+	fake_free(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -822,6 +954,8 @@ int main(void)
 		cmocka_unit_test(test_check_coverage),
 		cmocka_unit_test(test_check_unsafe),
 		cmocka_unit_test(test_check_source_gap),
+		cmocka_unit_test(test_borrowed_pages),
+		cmocka_unit_test(test_borrowed_refused),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
