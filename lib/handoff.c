@@ -248,15 +248,18 @@ int kreloc_handoff_plan(struct kreloc_handoff *h, const struct kreloc_payload *p
 	    (p->nr_live && !p->live) ||
 	    (h->mode != KRELOC_MODE_MMU && h->mode != KRELOC_MODE_CLASSIC))
 		return KRELOC_E_INVAL;
-	err = kreloc_image_parse(p->image, p->image_len, &h->img);
-	if (!err)
-		err = kreloc_image_check_cpu(&h->img, kreloc_xlat_granules(h->mmfr0));
-	if (err)
-		return err;
-	/* Nor are the payload's own pages, read until the trampoline copies them. */
+	/*
+	 * A paged payload's pages, read until the trampoline copies them, are
+	 * never a destination, a staged page or a table; checked in RAM before
+	 * the Image header is read from the first one.
+	 */
 	err = reserve_payload_pages(h->map, p->image_pages, p->image_len);
 	if (!err && p->initrd_len)
 		err = reserve_payload_pages(h->map, p->initrd_pages, p->initrd_len);
+	if (!err)
+		err = kreloc_image_parse(p->image, p->image_len, &h->img);
+	if (!err)
+		err = kreloc_image_check_cpu(&h->img, kreloc_xlat_granules(h->mmfr0));
 	if (err)
 		return err;
 	/* Live memory is never a destination, a staged page or a table. */

@@ -5,8 +5,8 @@
  * report what it cost.
  *
  * Everything that can fail happens before kreloc_reloc_enter(): a refusal
- * prints one `kreloc-shim-error:` line and powers off through PSCI; it never
- * jumps.  Until then the shim writes only inside its own image (BSS, stack)
+ * prints one `kreloc-shim-error:` line and powers off through PSCI (or
+ * resets, when the bundle asks with KRELOC_OPT_FAIL_RESET); it never jumps.  Until then the shim writes only inside its own image (BSS, stack)
  * and in pages its allocator hands out from free RAM.
  */
 #include <asm/reloc.h>
@@ -84,7 +84,7 @@ void shim_exception(uint64_t kind)
 	}
 	shim_printf("kreloc-shim-error: E_EXCEPTION: vector %u esr 0x%lx elr 0x%lx (shim+0x%lx) far 0x%lx\n",
 		    (unsigned int)kind, esr, elr, elr - st.base, far);
-	shim_power_off();
+	shim_stop();
 }
 
 /* RNDR, when FEAT_RNG is present: false if absent or out of entropy. */
@@ -365,6 +365,8 @@ static void parse_bundle(void)
 
 	check(kreloc_bundle_parse((const void *)(uintptr_t)st.bundle_range.base,
 				  st.bundle_range.size, &st.bundle), "bundle");
+	/* From here every failure ends as the bundle asks (psci.c). */
+	psci_fail_reset(b->options & KRELOC_OPT_FAIL_RESET);
 	if (b->dtb.data) {
 		/*
 		 * A replacement tree is handed on as the next kernel's: it must
@@ -383,16 +385,23 @@ static void parse_bundle(void)
 	}
 }
 
+static const void *phys_read(void *ctx, uint64_t pa, uint64_t len)
+{
+	(void)ctx;
+	(void)len;
+	return (const void *)(uintptr_t)pa;
+}
+
 /* Plan: place the payload and write the next device tree. */
 static void plan(void)
 {
 	const struct kreloc_bundle *b = &st.bundle;
 	char cmdline[KRELOC_CMDLINE_MAX + 1];
 	/* A nested bundle is the next stage's initrd (a chained hand-off). */
-	const struct kreloc_blob *initrd = b->nested.data ? &b->nested : &b->initrd;
+	const struct kreloc_blob *initrd = b->nested.len ? &b->nested : &b->initrd;
 	struct kreloc_payload p = {
-		.image = b->image.data, .image_len = b->image.len,
-		.initrd = initrd->data, .initrd_len = initrd->len,
+		.image = b->image.data, .image_len = b->image.len, .image_pages = b->image.pages,
+		.initrd = initrd->data, .initrd_len = initrd->len, .initrd_pages = initrd->pages,
 		.fdt = b->dtb.data ? (const void *)b->dtb.data : st.fdt_in,
 		.fdt_buf = fdt_buf, .fdt_buf_size = sizeof(fdt_buf),
 		.preserve = b->preserve, .nr_preserve = b->nr_preserve,
@@ -401,6 +410,12 @@ static void plan(void)
 	};
 	unsigned int n = 0;
 
+	/*
+	 * A paged Image's header is read in its first page, where it lies
+	 * (plan() checks every page is RAM the runtime map covers before).
+	 */
+	if (b->image.pages)
+		p.image = (const void *)(uintptr_t)kreloc_le64(b->image.pages);
 	/* A bundle without a command line keeps the one the tree has. */
 	if (b->cmdline.data) {
 		memcpy(cmdline, b->cmdline.data, b->cmdline.len);
@@ -421,15 +436,9 @@ static void plan(void)
 		.place_high = b->options & KRELOC_OPT_PLACE_HIGH, .counters = true,
 		.entropy = (const uint8_t *)st.rndr, .entropy_len = n * sizeof(st.rndr[0]),
 		.salt = read_sysreg(cntvct_el0),
+		.pages_rd = phys_read,
 	};
 	check(kreloc_handoff_plan(&st.h, &p), "plan");
-}
-
-static const void *phys_read(void *ctx, uint64_t pa, uint64_t len)
-{
-	(void)ctx;
-	(void)len;
-	return (const void *)(uintptr_t)pa;
 }
 
 /*
@@ -437,7 +446,8 @@ static const void *phys_read(void *ctx, uint64_t pa, uint64_t len)
  * their destinations with the relocation's own page loop, caches on, but no
  * list and no cache maintenance.  Only whole pages of data are copied, so a
  * page staged in place at its destination receives the bytes it holds; the
- * relocation then rewrites and cleans every destination page.
+ * relocation then rewrites and cleans every destination page.  A paged
+ * segment is scattered, not one run to copy: left out.
  */
 static void measure_plain_copy(void)
 {
@@ -445,7 +455,7 @@ static void measure_plain_copy(void)
 
 	for (unsigned int i = 0; i < st.h.nr_segs; i++) {
 		const struct kreloc_segment *s = &st.h.segs[i];
-		uint64_t pages = s->bufsz / KRELOC_PAGE_SIZE;
+		uint64_t pages = s->pages ? 0 : s->bufsz / KRELOC_PAGE_SIZE;
 
 		st.plain_copy += kreloc_copy_plain(s->dest, (uint64_t)(uintptr_t)s->buf, pages, flags);
 		st.plain_copy_bytes += pages * KRELOC_PAGE_SIZE;
@@ -567,6 +577,18 @@ static void report_phases(const char *name, bool inst)
 	shim_printf("}");
 }
 
+/* Runs of the paged payload's pages (bundle.h): each one a reserved range. */
+static uint64_t payload_runs(void)
+{
+	const struct kreloc_blob *blob[] = { &st.bundle.image, &st.bundle.initrd };
+	uint64_t runs = 0, base;
+
+	for (unsigned int b = 0; b < KRELOC_ARRAY_SIZE(blob); b++)
+		for (uint64_t i = 0; blob[b]->pages && i < blob[b]->nr_pages; runs++)
+			i += kreloc_page_run(blob[b]->pages, blob[b]->nr_pages, i, &base);
+	return runs;
+}
+
 static void report(void)
 {
 	const struct kreloc_handoff *h = &st.h;
@@ -590,6 +612,9 @@ static void report(void)
 	if (mmu)
 		shim_printf("\"granule\":\"%uk\",\"table_pages\":%u,\"va_bits\":%u,",
 			    1U << (h->granule_shift - 10), h->xlat.table_pages, h->xlat.va_bits);
+	shim_printf("\"payload_pages\":{\"image\":%lu,\"initrd\":%lu,\"runs\":%lu},"
+		    "\"borrowed_pages\":%lu,", b->image.nr_pages, b->initrd.nr_pages,
+		    payload_runs(), h->ki.borrowed_pages);
 	shim_printf("\"xlat_fallback\":%s,\"nomap_regions\":%u,\"nomap_pages_mapped\":%lu,",
 		    h->xlat_fallback ? "true" : "false", st.map.nr_nomap,
 		    nomap_mapped(&st.runtime) + (mmu ? nomap_mapped(&h->xlat) : 0));
@@ -644,6 +669,10 @@ void shim_main(void *fdt, uint64_t el, uint64_t base, uint64_t hcr_el2)
 	freemem_init(&st.free, &st.map);
 	check(kreloc_handoff_stage(&st.h), "staging");
 	pmu_sample(&st.t_staged);
+	if (st.bundle.image.pages || st.bundle.initrd.pages)
+		shim_printf("kreloc: paged payload: image %lu pages, initrd %lu pages, %lu runs, "
+			    "borrowed %lu pages\n", st.bundle.image.nr_pages,
+			    st.bundle.initrd.nr_pages, payload_runs(), st.h.ki.borrowed_pages);
 	check(kreloc_handoff_prepare(&st.h, phys_read, NULL), "prepare");
 	if (st.h.xlat_fallback)
 		shim_printf("kreloc-shim-warning: W_XLAT_FALLBACK: no memory for the transitional "

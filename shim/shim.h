@@ -21,8 +21,16 @@ void shim_vprintf(const char *fmt, va_list ap);
 
 /* psci.c */
 void psci_init(char method);
+/*
+ * KRELOC_OPT_FAIL_RESET, once the bundle is parsed: shim_stop() resets
+ * instead of powering off.  Before that the option is unknown: a failure
+ * powers off (a bundle that cannot be parsed cannot ask for anything).
+ */
+void psci_fail_reset(bool reset);
 void __attribute__((noreturn)) shim_power_off(void);
-/* Print "kreloc-shim-error: E_NAME: text (context)" and power off. */
+/* A failure's end: PSCI SYSTEM_RESET under psci_fail_reset(), else SYSTEM_OFF. */
+void __attribute__((noreturn)) shim_stop(void);
+/* Print "kreloc-shim-error: E_NAME: text (context)" and shim_stop(). */
 void __attribute__((noreturn)) shim_fail(int err, const char *context);
 
 /* cache maintenance: asm/cache.h */

@@ -261,8 +261,8 @@ struct kreloc_handoff {
  * KRELOC_E_XLAT_GRANULE / KRELOC_E_XLAT_PA_RANGE (MMU mode: granule the CPU
  * lacks, reserved PARange, RAM beyond the CPU's PA range);
  * KRELOC_E_XLAT_PA_52BIT (MMU mode: RAM above 2^48, which these tables
- * cannot map); KRELOC_E_NOSPACE (MMU mode: the map's reserved
- * table is full); KRELOC_E_FDT_NO_SPACE (@p->fdt_buf too small) and the
+ * cannot map); KRELOC_E_NOSPACE (the map's reserved table is full:
+ * MMU mode, or a paged payload's runs); KRELOC_E_FDT_NO_SPACE (@p->fdt_buf too small) and the
  * other KRELOC_E_FDT* codes; KRELOC_E_NO_ROOM / KRELOC_E_INITRD_WINDOW
  * (placement); KRELOC_E_SEG_* (KRELOC_E_SEG_NOMAP: a destination overlaps
  * no-map memory); KRELOC_E_NOMEM (free RAM outside the destinations cannot

@@ -46,6 +46,7 @@
 
 /* PSCI 0.2+ function IDs (SMC32 calling convention) */
 #define PSCI_SYSTEM_OFF	0x84000008
+#define PSCI_SYSTEM_RESET	0x84000009
 
 /* ID_AA64ISAR0_EL1.RNDR, bits 63:60: 1 = RNDR/RNDRRS present */
 #define ID_AA64ISAR0_RNDR_SHIFT	60
