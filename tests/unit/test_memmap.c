@@ -394,6 +394,60 @@ static void test_find_random(void **state)
 	}
 }
 
+
+/* Runs of a page table, and reserving them. */
+static void test_page_runs(void **state)
+{
+	static const uint64_t pa[] = {
+		0x10000, 0x11000, 0x12000,	/* a run of 3 */
+		0x30000,			/* alone */
+		0x2f000,			/* descending: a run of its own */
+		0x2f000, 0x30000,		/* the same page again: a new run */
+		0xfffffffffffff000ULL, 0,	/* no run wraps past 2^64 */
+	};
+	static const uint64_t want[][2] = {
+		{ 0x10000, 3 }, { 0x30000, 1 }, { 0x2f000, 1 }, { 0x2f000, 2 },
+		{ 0xfffffffffffff000ULL, 1 }, { 0, 1 },
+	};
+	uint8_t table[8 * KRELOC_ARRAY_SIZE(pa)];
+	unsigned int r = 0;
+
+	(void)state;
+	for (unsigned int i = 0; i < KRELOC_ARRAY_SIZE(pa); i++)
+		kreloc_put_le64(table + 8 * i, pa[i]);
+	for (uint64_t i = 0; i < KRELOC_ARRAY_SIZE(pa); r++) {
+		uint64_t base, n = kreloc_page_run(table, KRELOC_ARRAY_SIZE(pa), i, &base);
+
+		assert_true(r < KRELOC_ARRAY_SIZE(want));
+		assert_int_equal(base, want[r][0]);
+		assert_int_equal(n, want[r][1]);
+		i += n;
+	}
+	assert_int_equal(r, KRELOC_ARRAY_SIZE(want));
+
+	/* the first seven entries: [0x10000, 0x13000) and [0x2f000, 0x31000) */
+	assert_int_equal(kreloc_memmap_add_pages(&map, table, 7), 0);
+	assert_int_equal(map.nr_reserved, 2);
+	assert_int_equal(map.reserved[0].base, 0x10000);
+	assert_int_equal(map.reserved[0].size, 3 * K4);
+	assert_int_equal(map.reserved[1].base, 0x2f000);
+	assert_int_equal(map.reserved[1].size, 2 * K4);
+	/* room for KRELOC_MEMMAP_MAX_RESERVED ranges, then NOSPACE */
+	for (unsigned int i = 0; i < KRELOC_ARRAY_SIZE(table) / 8; i++)
+		kreloc_put_le64(table + 8 * i, 0x100000 + 2 * K4 * (map.nr_reserved + i));
+	while (map.nr_reserved + KRELOC_ARRAY_SIZE(pa) <= KRELOC_MEMMAP_MAX_RESERVED) {
+		unsigned int before = map.nr_reserved;
+
+		assert_int_equal(kreloc_memmap_add_pages(&map, table, KRELOC_ARRAY_SIZE(pa)), 0);
+		assert_int_equal(map.nr_reserved, before + KRELOC_ARRAY_SIZE(pa));
+		for (unsigned int i = 0; i < KRELOC_ARRAY_SIZE(pa); i++)
+			kreloc_put_le64(table + 8 * i, 0x100000 + 2 * K4 * (map.nr_reserved + i));
+	}
+	assert_int_equal(kreloc_memmap_add_pages(&map, table, KRELOC_ARRAY_SIZE(pa)),
+			 KRELOC_E_NOSPACE);
+	assert_true(KRELOC_MEMMAP_MAX_RESERVED >= 64 + 256);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -408,6 +462,7 @@ int main(void)
 		cmocka_unit_test_setup(test_find_free_align_wrap, setup),
 		cmocka_unit_test_setup(test_find_top_down, setup),
 		cmocka_unit_test_setup(test_find_random, setup),
+		cmocka_unit_test_setup(test_page_runs, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
