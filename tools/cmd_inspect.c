@@ -192,14 +192,40 @@ static const char *mode_name(unsigned int m)
 
 static void print_options_text(const struct kreloc_bundle *b)
 {
-	printf("options:     0x%" PRIx64 " (mode %s%s, granule %uK%s%s%s%s)\n", b->options,
+	printf("options:     0x%" PRIx64 " (mode %s%s, granule %uK%s%s%s%s%s)\n", b->options,
 	       mode_name(kreloc_bundle_mode(b)),
 	       (b->options & KRELOC_OPT_MODE_MASK) ? "" : " (default)",
 	       (1U << kreloc_bundle_granule_shift(b)) >> 10,
 	       (b->options & KRELOC_OPT_GRANULE_MASK) ? "" : " (default)",
 	       (b->options & KRELOC_OPT_VERIFY) ? ", verify" : "",
 	       (b->options & KRELOC_OPT_PLACE_HIGH) ? ", place-high" : "",
-	       (b->options & KRELOC_OPT_MEASURE_COPY) ? ", measure-copy" : "");
+	       (b->options & KRELOC_OPT_MEASURE_COPY) ? ", measure-copy" : "",
+	       (b->options & KRELOC_OPT_FAIL_RESET) ? ", fail-reset" : "");
+}
+
+/*
+ * A paged blob (bundle.h): its bytes are in physical pages of the machine
+ * that boots it, not in the file, so neither its digest nor its Image
+ * header can be checked here: say so, with what the page table tells.
+ */
+static void describe_paged(const struct kreloc_blob *blob, uint32_t i, uint32_t type, bool json)
+{
+	char digest[2 * KRELOC_SHA256_SIZE + 1];
+	uint64_t runs = 0, base;
+
+	for (uint64_t p = 0; p < blob->nr_pages; runs++)
+		p += kreloc_page_run(blob->pages, blob->nr_pages, p, &base);
+	cli_hex(digest, blob->sha256, KRELOC_SHA256_SIZE);
+	if (json) {
+		printf(", \"paged\": true, \"size\": %" PRIu64 ", \"pages\": %" PRIu64
+		       ", \"runs\": %" PRIu64 ", \"sha256\": \"%s\", \"digest_ok\": null}",
+		       blob->len, blob->nr_pages, runs, digest);
+	} else {
+		printf("  [%u] %-8s paged: size %" PRIu64 ", %" PRIu64 " pages in %" PRIu64
+		       " runs of physical memory\n      sha256 %s (pages not in the file: "
+		       "not checked)\n", i, entry_type_name(type), blob->len, blob->nr_pages, runs,
+		       digest);
+	}
 }
 
 static void describe_entries(const struct kreloc_bundle *b, bool json, struct problems *pr)
@@ -236,6 +262,11 @@ static void describe_entries(const struct kreloc_bundle *b, bool json, struct pr
 			continue;
 		}
 
+		if (kreloc_le32(e + 4) & KRELOC_BUNDLE_F_PAGES) {
+			describe_paged(type == KRELOC_BUNDLE_IMAGE ? &b->image : &b->initrd, i,
+				       type, json);
+			continue;
+		}
 		kreloc_sha256(b->base + off, (size_t)len, md);
 		ok = memcmp(md, e + 48, KRELOC_SHA256_SIZE) == 0;
 		if (!ok)
@@ -304,12 +335,13 @@ static int inspect_bundle(const char *path, const uint8_t *buf, size_t len, bool
 			       kreloc_le64(buf + 32));
 		if (!err) {
 			printf("\"mode\": \"%s\", \"granule\": %u, \"verify\": %s, "
-			       "\"place_high\": %s, \"measure_copy\": %s, ",
+			       "\"place_high\": %s, \"measure_copy\": %s, \"fail_reset\": %s, ",
 			       mode_name(kreloc_bundle_mode(&b)),
 			       1U << kreloc_bundle_granule_shift(&b),
 			       (b.options & KRELOC_OPT_VERIFY) ? "true" : "false",
 			       (b.options & KRELOC_OPT_PLACE_HIGH) ? "true" : "false",
-			       (b.options & KRELOC_OPT_MEASURE_COPY) ? "true" : "false");
+			       (b.options & KRELOC_OPT_MEASURE_COPY) ? "true" : "false",
+			       (b.options & KRELOC_OPT_FAIL_RESET) ? "true" : "false");
 			describe_entries(&b, true, &pr);
 		}
 		printf("\"ok\": %s, ", pr.n ? "false" : "true");

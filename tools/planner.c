@@ -359,6 +359,8 @@ static int read_bundle(struct planner *pl)
 		return PLANNER_E_IO;
 	/* As the shim: --verify bundles are checked after staging (planner_run.c). */
 	err = kreloc_bundle_parse(pl->bundle_buf, pl->bundle_len, &pl->bundle);
+	if (!err && (b->image.pages || b->initrd.pages))
+		return PLANNER_E_PAGED;
 	if (!err && b->dtb.data)
 		err = kreloc_fdt_check(b->dtb.data, b->dtb.len);
 	if (err)
@@ -526,8 +528,12 @@ void planner_json_range(FILE *f, const char *name, uint64_t base, uint64_t size)
 
 void planner_report_error(const struct planner *pl, int err, const char *step)
 {
-	const char *name = err == PLANNER_E_IO ? "E_IO" : kreloc_errname(err);
-	const char *msg = err == PLANNER_E_IO ? "cannot read an input file" : kreloc_strerror(err);
+	const char *name = err == PLANNER_E_IO ? "E_IO" : err == PLANNER_E_PAGED ? "E_PAGED" :
+			   kreloc_errname(err);
+	const char *msg = err == PLANNER_E_IO ? "cannot read an input file" :
+			  err == PLANNER_E_PAGED ? "the bundle's Image or initrd is paged: its "
+			  "bytes lie in the physical pages of the machine that boots it, which a "
+			  "plan on the host cannot read" : kreloc_strerror(err);
 
 	if (err != PLANNER_E_IO)
 		cli_err(pl->o.cmd, "%s: %s (%s)", step, msg, name);

@@ -36,6 +36,12 @@
 
 /* Not a kreloc code: an input file could not be read (already reported). */
 #define PLANNER_E_IO		(-1000)
+/*
+ * Not a kreloc code: the bundle's Image or initrd is paged (bundle.h), its
+ * bytes in the physical pages of the machine that boots it, which a plan
+ * on the host cannot read.
+ */
+#define PLANNER_E_PAGED		(-1001)
 
 /* Extra options a command accepts on top of the common ones. */
 #define PLANNER_OPT_SVG		0x1u	/* --svg FILE (map) */
