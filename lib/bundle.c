@@ -146,8 +146,7 @@ static int parse_data(const uint8_t *e, uint32_t type, uint64_t table_end, uint6
 	return 0;
 }
 
-/* Runs of contiguous pages in the paged blobs (bundle.h); each is reserved. */
-static uint64_t page_runs(const struct kreloc_blob *blob)
+uint64_t kreloc_blob_page_runs(const struct kreloc_blob *blob)
 {
 	uint64_t runs = 0, base;
 
@@ -285,7 +284,8 @@ int kreloc_bundle_parse(const void *buf, uint64_t len, struct kreloc_bundle *out
 	/* a nested bundle is the next stage's initrd: not both */
 	if (b.initrd.sha256 && b.nested.sha256)
 		return KRELOC_E_BUNDLE_ENTRY;
-	if (page_runs(&b.image) + page_runs(&b.initrd) > KRELOC_BUNDLE_MAX_PAGE_RUNS)
+	if (kreloc_blob_page_runs(&b.image) + kreloc_blob_page_runs(&b.initrd) >
+	    KRELOC_BUNDLE_MAX_PAGE_RUNS)
 		return KRELOC_E_PAGES_RUNS;
 	err = check_cmdline(&b.cmdline);
 	if (err)

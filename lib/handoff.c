@@ -237,6 +237,51 @@ static int reserve_payload_pages(struct kreloc_memmap *map, const uint8_t *table
 	return table ? kreloc_memmap_add_pages(map, table, nr) : 0;
 }
 
+/* Does every page of @table lie in the regions @r the transitional tables map? */
+static bool pages_mapped(const struct kreloc_xlat_region *r, unsigned int n,
+			 const uint8_t *table, uint64_t len)
+{
+	uint64_t nr = len / KRELOC_PAGE_SIZE + (len % KRELOC_PAGE_SIZE != 0);
+
+	for (uint64_t i = 0; table && i < nr;) {
+		uint64_t base, k = kreloc_page_run(table, nr, i, &base);
+		uint64_t end = base + k * KRELOC_PAGE_SIZE;
+
+		i += k;
+		while (base < end) {
+			unsigned int j = 0;
+
+			while (j < n && !(base >= r[j].base && base - r[j].base < r[j].size))
+				j++;
+			if (j == n)
+				return false;
+			base = r[j].base + r[j].size < end ? r[j].base + r[j].size : end;
+		}
+	}
+	return true;
+}
+
+/*
+ * MMU mode: the trampoline reads the payload's pages through the
+ * transitional tables, which map whole granules of RAM only, none holding
+ * no-map memory; a page in a granule left out would fault mid-copy.
+ */
+static int payload_pages_mapped(const struct kreloc_handoff *h, const struct kreloc_payload *p)
+{
+	struct kreloc_xlat_region r[KRELOC_XLAT_MAX_RAM_REGIONS];
+	int n;
+
+	if (!p->image_pages && !p->initrd_pages)
+		return 0;
+	n = kreloc_xlat_ram_regions(h->map, h->granule_shift, r, KRELOC_ARRAY_SIZE(r));
+	if (n < 0)
+		return n;
+	if (!pages_mapped(r, (unsigned int)n, p->image_pages, p->image_len) ||
+	    !pages_mapped(r, (unsigned int)n, p->initrd_pages, p->initrd_len))
+		return KRELOC_E_PAGES_NOT_RAM;
+	return 0;
+}
+
 int kreloc_handoff_plan(struct kreloc_handoff *h, const struct kreloc_payload *p)
 {
 	int pa_bits, err;
@@ -272,7 +317,9 @@ int kreloc_handoff_plan(struct kreloc_handoff *h, const struct kreloc_payload *p
 		pa_bits = kreloc_xlat_check_cpu(h->mmfr0, h->granule_shift);
 		if (pa_bits < 0)
 			return pa_bits;
-		err = reserve_unmapped(h->map, h->granule_shift);
+		err = payload_pages_mapped(h, p);
+		if (!err)
+			err = reserve_unmapped(h->map, h->granule_shift);
 		if (err)
 			return err;
 	}

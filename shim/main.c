@@ -6,8 +6,9 @@
  *
  * Everything that can fail happens before kreloc_reloc_enter(): a refusal
  * prints one `kreloc-shim-error:` line and powers off through PSCI (or
- * resets, when the bundle asks with KRELOC_OPT_FAIL_RESET); it never jumps.  Until then the shim writes only inside its own image (BSS, stack)
- * and in pages its allocator hands out from free RAM.
+ * resets, when the bundle asks with KRELOC_OPT_FAIL_RESET); it never jumps.
+ * Until then the shim writes only inside its own image (BSS, stack) and in
+ * pages its allocator hands out from free RAM.
  */
 #include <asm/reloc.h>
 #include <asm/sysreg.h>
@@ -580,13 +581,7 @@ static void report_phases(const char *name, bool inst)
 /* Runs of the paged payload's pages (bundle.h): each one a reserved range. */
 static uint64_t payload_runs(void)
 {
-	const struct kreloc_blob *blob[] = { &st.bundle.image, &st.bundle.initrd };
-	uint64_t runs = 0, base;
-
-	for (unsigned int b = 0; b < KRELOC_ARRAY_SIZE(blob); b++)
-		for (uint64_t i = 0; blob[b]->pages && i < blob[b]->nr_pages; runs++)
-			i += kreloc_page_run(blob[b]->pages, blob[b]->nr_pages, i, &base);
-	return runs;
+	return kreloc_blob_page_runs(&st.bundle.image) + kreloc_blob_page_runs(&st.bundle.initrd);
 }
 
 static void report(void)

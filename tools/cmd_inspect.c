@@ -211,10 +211,8 @@ static void print_options_text(const struct kreloc_bundle *b)
 static void describe_paged(const struct kreloc_blob *blob, uint32_t i, uint32_t type, bool json)
 {
 	char digest[2 * KRELOC_SHA256_SIZE + 1];
-	uint64_t runs = 0, base;
+	uint64_t runs = kreloc_blob_page_runs(blob);
 
-	for (uint64_t p = 0; p < blob->nr_pages; runs++)
-		p += kreloc_page_run(blob->pages, blob->nr_pages, p, &base);
 	cli_hex(digest, blob->sha256, KRELOC_SHA256_SIZE);
 	if (json) {
 		printf(", \"paged\": true, \"size\": %" PRIu64 ", \"pages\": %" PRIu64

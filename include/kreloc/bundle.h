@@ -178,6 +178,12 @@ struct kreloc_bundle {
 int kreloc_bundle_parse(const void *buf, uint64_t len, struct kreloc_bundle *out);
 
 /**
+ * kreloc_blob_page_runs() - page-table runs of a paged blob (0 when not paged).
+ * @blob: a blob of a bundle accepted by kreloc_bundle_parse()
+ */
+uint64_t kreloc_blob_page_runs(const struct kreloc_blob *blob);
+
+/**
  * kreloc_bundle_mode() / kreloc_bundle_granule_shift() - decoded options.
  * @b: a bundle accepted by kreloc_bundle_parse()
  *

@@ -99,7 +99,9 @@ enum kreloc_staging {
  * Linux's pinned user pages): @image_pages / @initrd_pages is then the page
  * table, ceil(len / 4 KiB) little-endian uint64 addresses, 4 KiB aligned,
  * in data order.  plan() refuses a page outside RAM or touching no-map
- * memory, and reserves every page in @h->map before anything is placed,
+ * memory (in MMU mode also one in a granule the transitional tables leave
+ * unmapped: shared with no-map memory or cut by a RAM bank's end), and
+ * reserves every page in @h->map before anything is placed,
  * so no destination, staged page or table lands on one.  stage() makes
  * each page holding a whole 4 KiB of data its own copy source (a borrowed
  * page, kimage.h: zero copies before the hand-off, one by the trampoline)
@@ -255,9 +257,10 @@ struct kreloc_handoff {
  *
  * Return: 0; KRELOC_E_INVAL (NULL or inconsistent inputs, @el not 1 or 2,
  * @mode not MMU or CLASSIC, too many preserved ranges, a page table without
- * @h->pages_rd); KRELOC_E_PAGES_NOT_RAM (a payload page outside RAM or
- * touching no-map memory); any KRELOC_E_IMAGE_*
- * code (KRELOC_E_IMAGE_PAGE_SIZE: a page size the CPU lacks);
+ * @h->pages_rd); KRELOC_E_PAGES_NOT_RAM (a payload page outside RAM,
+ * touching no-map memory, or in MMU mode in a granule the tables leave
+ * out); any KRELOC_E_IMAGE_* code (KRELOC_E_IMAGE_PAGE_SIZE: a page size
+ * the CPU lacks);
  * KRELOC_E_XLAT_GRANULE / KRELOC_E_XLAT_PA_RANGE (MMU mode: granule the CPU
  * lacks, reserved PARange, RAM beyond the CPU's PA range);
  * KRELOC_E_XLAT_PA_52BIT (MMU mode: RAM above 2^48, which these tables

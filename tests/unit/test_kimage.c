@@ -571,7 +571,8 @@ static int crafted(const uint64_t *e0, unsigned int n0, const uint64_t *e1, unsi
 
 static void test_check_good_and_stats(void **state)
 {
-	struct kreloc_segment s[2] = { { NULL, 0, DST, 2 * K4, NULL }, { NULL, 0, DST + 0x10000, K4, NULL } };
+	struct kreloc_segment s[2] = { { NULL, 0, DST, 2 * K4, NULL },
+				       { NULL, 0, DST + 0x10000, K4, NULL } };
 	const uint64_t e0[] = { (DST + 0x10000) | D, SP | S, DST | D, (DST) | S, L1 | I };
 	const uint64_t e1[] = { (SP + K4) | S, DONE };
 	struct kreloc_list_stats st;
@@ -713,7 +714,8 @@ static void test_check_entry(void **state)
 
 static void test_check_coverage(void **state)
 {
-	struct kreloc_segment s[2] = { { NULL, 0, DST, 2 * K4, NULL }, { NULL, 0, DST + 0x10000, K4, NULL } };
+	struct kreloc_segment s[2] = { { NULL, 0, DST, 2 * K4, NULL },
+				       { NULL, 0, DST + 0x10000, K4, NULL } };
 
 	(void)state;
 	/* Good, as a reference. */
@@ -777,7 +779,8 @@ static const void *odd_read(void *ctx, uint64_t pa, uint64_t len)
 static void test_check_source_gap(void **state)
 {
 	/* a run of sources below the second destination, then one inside it */
-	struct kreloc_segment s[2] = { { NULL, 0, DST, 4 * K4, NULL }, { NULL, 0, SP + 2 * K4, K4, NULL } };
+	struct kreloc_segment s[2] = { { NULL, 0, DST, 4 * K4, NULL },
+				       { NULL, 0, SP + 2 * K4, K4, NULL } };
 	struct kreloc_segment top = { NULL, 0, DST, 2 * K4, NULL };
 	const uint64_t top_page = UINT64_MAX & ~(K4 - 1);
 	uint64_t e[] = { DST | D, SP | S, (SP + K4) | S, (SP + 2 * K4) | S, (SP + 3 * K4) | S,
