@@ -262,7 +262,6 @@ int kreloc_bundle_parse(const void *buf, uint64_t len, struct kreloc_bundle *out
 	for (uint32_t i = 0; i < nr; i++) {
 		const uint8_t *e = p + KRELOC_BUNDLE_HEADER_SIZE + (size_t)i * KRELOC_BUNDLE_ENTRY_SIZE;
 		uint32_t type = kreloc_le32(e + BE_TYPE);
-
 		uint32_t flags = kreloc_le32(e + BE_FLAGS);
 
 		if (type < KRELOC_BUNDLE_IMAGE || type > KRELOC_BUNDLE_PRESERVE ||
