@@ -46,6 +46,8 @@ $(REL)/%.o: %.c | $(SETUP_STAMP)
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(REL_CFLAGS) -MMD -MP -c $< -o $@
 
+$(REL)/tools/live.o: $(KEXEC_STUB_H)
+
 $(REL_LIB): $(REL_LIB_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
