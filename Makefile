@@ -73,8 +73,8 @@ TARGET_LIB_OBJS	:= $(patsubst %.c,$(B)/arm64/%.o,$(LIB_SRCS)) \
 	$(patsubst %,$(B)/arm64/%.o,$(basename $(ARCH_SRCS)))
 SHIM_OBJS	:= $(patsubst %,$(B)/arm64/%.o,$(basename $(SHIM_SRCS)))
 
-.PHONY: all host target setup demo check unit clean print-target-flags
-all: host target
+.PHONY: all host target arm64-linux setup demo check unit clean print-target-flags
+all: host target arm64-linux
 host: $(HOST_LIB) $(CLI) $(UNIT_TESTS)
 target: $(SHIM_IMAGE) $(TARGET_LIB)
 
@@ -126,6 +126,35 @@ $(KEXEC_STUB_H): $(KEXEC_STUB_OBJ)
 	mv $@.tmp $@
 
 $(B)/host/tools/live.o: $(KEXEC_STUB_H)
+
+# ---- arm64 Linux CLI --------------------------------------------------------
+# The same tools/ and lib/ sources built for a running arm64 Linux (kreloc
+# load / exec / unload / status): hosted (glibc from libc6-dev-arm64-cross),
+# statically linked so that it runs in a busybox initramfs without /etc or
+# a loader, no sanitizers, the arm64 libfdt.a, and the ARMv8 SHA-256 block
+# function (os_linux.c picks it when AT_HWCAP has HWCAP_SHA2).  The shim's
+# default path is where `make install` / `make install-arm64` put it.
+LCLI_DIR	:= $(B)/arm64-linux
+LCLI		:= $(LCLI_DIR)/kreloc
+LCLI_CFLAGS	= $(COMMON_CFLAGS) -O2 -g -D_DEFAULT_SOURCE -isystem $(CACHE)/arm64/usr/include \
+	-DKRELOC_SHIM_PATH='"$(datadir)/kreloc/shim.Image"'
+LCLI_OBJS	:= $(patsubst %.c,$(LCLI_DIR)/%.o,$(LIB_SRCS) $(TOOLS_SRCS) $(TOOLS_MAIN)) \
+	$(LCLI_DIR)/arch/arm64/sha256_ce.o
+
+arm64-linux: $(LCLI)
+
+$(LCLI_DIR)/%.o: %.c | $(SETUP_STAMP)
+	@mkdir -p $(dir $@)
+	$(TCC) $(LCLI_CFLAGS) -MMD -MP -c $< -o $@
+
+$(LCLI_DIR)/%.o: %.S | $(SETUP_STAMP)
+	@mkdir -p $(dir $@)
+	$(TCC) $(TARGET_ASFLAGS) -MMD -MP -c $< -o $@
+
+$(LCLI_DIR)/tools/live.o: $(KEXEC_STUB_H)
+
+$(LCLI): $(LCLI_OBJS)
+	$(TCC) -static $(LCLI_CFLAGS) $^ $(TARGET_LIBFDT) -o $@
 
 # ---- arm64 freestanding -----------------------------------------------------
 # -MD, not -MMD: the dependency files name system headers too, so
