@@ -498,9 +498,12 @@ static int check_inputs(const struct live_opts *o, struct live_inputs *in)
 		return -1;
 	}
 	if (o->initrd) {
-		if (stat(o->initrd, &st) || !S_ISREG(st.st_mode) || !st.st_size) {
-			cli_err(cmd, "%s: %s", o->initrd, errno && !S_ISREG(st.st_mode) ?
-				strerror(errno) : "not a non-empty regular file");
+		if (stat(o->initrd, &st)) {
+			cli_err(cmd, "%s: %s", o->initrd, strerror(errno));
+			return -1;
+		}
+		if (!S_ISREG(st.st_mode) || !st.st_size) {
+			cli_err(cmd, "%s: not a non-empty regular file", o->initrd);
 			return -1;
 		}
 		in->initrd_size = (uint64_t)st.st_size;
@@ -750,7 +753,11 @@ static int run_load(const struct live_opts *o, enum live_mode mode)
 	}
 	e = os_kexec_load(plan.entry, plan.seg, plan.nr_seg);
 	if (e) {
-		cli_err(cmd, "kexec_load: %s", strerror(-e));
+		if (*os_root())
+			cli_err(cmd, "kexec_load: not under KRELOC_SYSROOT=%s (a test root); nothing "
+				"loaded", os_root());
+		else
+			cli_err(cmd, "kexec_load: %s", strerror(-e));
 		goto out;
 	}
 	s.holder = holder;

@@ -141,7 +141,9 @@ int os_pagemap(long pid, uint64_t addr, uint64_t nr, uint64_t *pa, uint64_t *bad
 
 /**
  * os_kexec_load() - kexec_load(2) of @nr segments with entry @entry
- * (KEXEC_ARCH_DEFAULT); @nr = 0 unloads.
+ * (KEXEC_ARCH_DEFAULT); @nr = 0 unloads.  -EPERM under a fake root,
+ * -ENOEXEC on a machine that is not really aarch64: never reaches the
+ * kernel then (os_kexec_reboot() likewise).
  */
 int os_kexec_load(uint64_t entry, const struct kreloc_live_segment *seg, unsigned int nr);
 

@@ -696,7 +696,10 @@ int os_holder_stop(long pid)
 		return -ESRCH;
 	if (kill((pid_t)pid, SIGKILL))
 		return -errno;
-	/* Reaped by its parent (init); wait until the pages are really gone. */
+	/* Our own child (load refusing after it started it): reap it here. */
+	if (waitpid((pid_t)pid, NULL, 0) == (pid_t)pid)
+		return 0;
+	/* Else reaped by its parent (init); wait until the pages are really gone. */
 	for (int i = 0; i < 200 && !kill((pid_t)pid, 0); i++) {
 		char a0[64];
 
@@ -769,9 +772,29 @@ int os_pagemap(long pid, uint64_t addr, uint64_t nr, uint64_t *pa, uint64_t *bad
 
 /* ---- kexec ---------------------------------------------------------------------- */
 
+/*
+ * The real kernel is only ever asked to load or boot on a real arm64
+ * machine and never under a fake root: a test that fakes the machine
+ * (KRELOC_SYSROOT) must not reach the host's kexec.
+ */
+static int real_arm64(void)
+{
+	struct utsname u;
+
+	if (*os_root())
+		return -EPERM;
+	if (uname(&u))
+		return -errno;
+	return strcmp(u.machine, "aarch64") ? -ENOEXEC : 0;
+}
+
 int os_kexec_load(uint64_t entry, const struct kreloc_live_segment *seg, unsigned int nr)
 {
 	struct os_kexec_segment ks[KRELOC_LIVE_MAX_SEGMENTS];
+	int e = real_arm64();
+
+	if (e)
+		return e;
 
 	if (nr > KRELOC_LIVE_MAX_SEGMENTS)
 		return -EINVAL;
@@ -789,6 +812,10 @@ int os_kexec_load(uint64_t entry, const struct kreloc_live_segment *seg, unsigne
 
 int os_kexec_reboot(void)
 {
+	int e = real_arm64();
+
+	if (e)
+		return e;
 	sync();
 	syscall(SYS_reboot, LINUX_REBOOT_MAGIC1, LINUX_REBOOT_MAGIC2, LINUX_REBOOT_CMD_KEXEC, NULL);
 	return -errno;
