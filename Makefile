@@ -153,6 +153,15 @@ $(LCLI_DIR)/%.o: %.S | $(SETUP_STAMP)
 
 $(LCLI_DIR)/tools/live.o: $(KEXEC_STUB_H)
 
+# The compiled-in shim path follows PREFIX / datadir: rebuild when it changes.
+$(LCLI_DIR)/shim-path: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(datadir)/kreloc/shim.Image' | cmp -s - $@ 2>/dev/null || \
+		echo '$(datadir)/kreloc/shim.Image' >$@
+$(LCLI_DIR)/tools/cmd_live.o: $(LCLI_DIR)/shim-path
+.PHONY: FORCE
+FORCE:
+
 $(LCLI): $(LCLI_OBJS)
 	$(TCC) -static $(LCLI_CFLAGS) $^ $(TARGET_LIBFDT) -o $@
 
