@@ -455,6 +455,9 @@ static int stage_fds(int ifd, int rfd, bool lock, struct os_stage *st, char *why
 		if (ring < 0)
 			snprintf(st->pin, sizeof(st->pin), "mlock only (io_uring_setup: %s)",
 				 strerror(errno));
+		else if ((uint64_t)n << 30 < maplen)
+			snprintf(st->pin, sizeof(st->pin), "mlock only (over 64 GiB of io_uring "
+				 "buffers)");
 		else if (syscall(SYS_io_uring_register, (int)ring, IORING_REGISTER_BUFFERS, iov, n))
 			snprintf(st->pin, sizeof(st->pin), "mlock only (io_uring buffers: %s)",
 				 strerror(errno));
