@@ -45,7 +45,8 @@ dtc -I dtb -O dts "$E2E_ROOT/tests/fdt/qemu-virt.dtb" 2>/dev/null |
 	sed -e 's/memory@40000000/memory@0/' \
 	    -e 's/reg = <0x00 0x40000000 0x00 [0-9a-fx]*>;/reg = <0x00 0x00 0x100 0x00>;/' |
 	dtc -I dts -O dtb -o "$TMP/big.dtb" 2>/dev/null
-if ! dtc -I dtb -O dts "$TMP/big.dtb" 2>/dev/null | grep -q 'reg = <0x00 0x00 0x100 0x00>'; then
+big=$(dtc -I dtb -O dts "$TMP/big.dtb" 2>/dev/null)
+if [[ "$big" != *'reg = <0x00 0x00 0x100 0x00>'* ]]; then
 	e2e_fail live_refuse_setup "could not make the 1 TiB tree from tests/fdt/qemu-virt.dtb"
 	exit 0
 fi
@@ -150,6 +151,55 @@ if e2e_selected live_status_empty; then
 	out=$(KRELOC_SYSROOT=$R "$K" unload 2>&1)
 	e2e_check live_unload_nothing "unload said: $out" [ "$out" = "kreloc unload: nothing was loaded" ]
 fi
+
+# ---- exec and status against a recorded state ----------------------------------------------
+# A stand-in holder (argv[0] @kreloc-hold, nothing mapped where the state
+# says) and a state of 2 pages: every page "moved".
+# fake_state ROOT PID: write ROOT/run/kreloc/{state,pages}.
+fake_state() {
+	mkdir -p "$1/run/kreloc"
+	printf '%s\n' 'kreloc-state 1' "holder $2" 'time 1796309375' 'addr 0x10000000' \
+		'image_size 5000' 'initrd_size 0' "image_sha256 $(printf '%064d' 0)" 'initrd_sha256 -' \
+		'pages 2' 'runs 1' 'entry 0xbffef000' 'compact_unevictable_allowed_before 1' \
+		'pin mlock' 'segment stub 0xbffef000 0x1000 40' >"$1/run/kreloc/state"
+	printf '\0\0\0\x40\0\0\0\0\0\x10\0\x40\0\0\0\0' >"$1/run/kreloc/pages"
+}
+(exec -a @kreloc-hold sleep 120) &
+FAKE_HOLDER=$!
+trap 'kill $FAKE_HOLDER 2>/dev/null; rm -rf "$TMP"' EXIT
+sleep 0.2
+# state_case NAME PATTERN HOLDER_PID KEXEC_LOADED: exec refuses with PATTERN.
+state_case() {
+	local name=$1 pat=$2 pid=$3 loaded=$4 rc=0
+	e2e_selected "live_exec_$name" || return 0
+	R=$TMP/exec_$name; good_root "$R"
+	echo "$loaded" >"$R/sys/kernel/kexec_loaded"
+	fake_state "$R" "$pid"
+	KRELOC_SYSROOT=$R "$K" exec >"$TMP/out" 2>"$TMP/err" || rc=$?
+	exec_refused() { [ "$rc" = 1 ] && [ "$(wc -l <"$TMP/err")" = 1 ] && grep -qE "$pat" "$TMP/err"; }
+	e2e_check "live_exec_$name" "exit $rc: $(cat "$TMP/err" "$TMP/out")" exec_refused
+}
+if [ "$(id -u)" = 0 ]; then
+	state_case pages_moved "^kreloc exec: 2 of 2 payload pages moved since kreloc load: run 'kreloc unload', then 'kreloc load' again$" \
+		"$FAKE_HOLDER" 1
+	state_case not_loaded '^kreloc exec: the kernel has no kexec image loaded \(/sys/kernel/kexec_loaded is not 1\)' \
+		"$FAKE_HOLDER" 0
+	state_case holder_gone "^kreloc exec: the holder process \(pid 999999999\) is gone and the payload's pages with it" \
+		999999999 1
+	if e2e_selected live_status_moved; then
+		R=$TMP/status_moved; good_root "$R"; echo 1 >"$R/sys/kernel/kexec_loaded"
+		fake_state "$R" "$FAKE_HOLDER"
+		KRELOC_SYSROOT=$R "$K" status >"$TMP/out" 2>&1
+		KRELOC_SYSROOT=$R "$K" status --json >"$TMP/json" 2>&1
+		status_moved() {
+			grep -q "^holder:   pid $FAKE_HOLDER, alive, argv\[0\] @kreloc-hold$" "$TMP/out" &&
+				grep -q '^pages:    2 in 1 runs, 2 MOVED since kreloc load' "$TMP/out" &&
+				python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(not (d["pages_moved"] == 2 and d["holder"]["alive"] and d["segments"][0]["mem"] == "0xbffef000"))' "$TMP/json"
+		}
+		e2e_check live_status_moved "status said: $(cat "$TMP/out" "$TMP/json")" status_moved
+	fi
+fi
+kill "$FAKE_HOLDER" 2>/dev/null
 
 # ---- as root: the real planner on this process's (or a holder's) pages ---------------------
 if [ "$(id -u)" != 0 ]; then
