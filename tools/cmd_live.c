@@ -37,6 +37,15 @@
 #ifndef KRELOC_SHIM_PATH
 #define KRELOC_SHIM_PATH "/usr/local/share/kreloc/shim.Image"
 #endif
+/*
+ * Without --shim: where this build installs it (make install / install-arm64
+ * with its PREFIX), then where a distribution package or an initramfs
+ * would put it.  The first readable one wins.
+ */
+static const char *const shim_defaults[] = {
+	KRELOC_SHIM_PATH, "/usr/lib/kreloc/shim.Image", "/usr/share/kreloc/shim.Image",
+};
+#define NR_SHIM_DEFAULTS (sizeof(shim_defaults) / sizeof(shim_defaults[0]))
 
 #define MIB		((uint64_t)1 << 20)
 #define MEM_MARGIN	(32 * MIB)	/* what the running system keeps beyond the payload */
@@ -52,11 +61,12 @@ static void usage_load_opts(FILE *f)
 		"                     (neither: the running tree's /chosen/bootargs)\n"
 		"  --dtb FILE         a device tree for the next kernel (default: the running\n"
 		"                     one, /sys/firmware/fdt, with /chosen rewritten)\n"
-		"  --shim FILE        the shim Image (default %s)\n"
+		"  --shim FILE        the shim Image (default: the first of %s,\n"
+		"                     %s, %s)\n"
 		"  --no-verify        do not let the shim check the payload's SHA-256 before\n"
 		"                     the hand-off.  RISK: a payload page changed or moved after\n"
 		"                     load is then booted unchecked\n",
-		KRELOC_SHIM_PATH);
+		shim_defaults[0], shim_defaults[1], shim_defaults[2]);
 }
 
 static void usage_pinning(FILE *f)
@@ -154,7 +164,7 @@ static int parse_live(const char *cmd, int argc, char **argv, bool plan, struct 
 {
 	memset(o, 0, sizeof(*o));
 	o->cmd = cmd;
-	o->shim = KRELOC_SHIM_PATH;
+	o->shim = NULL;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		bool more = i + 1 < argc;
@@ -192,6 +202,15 @@ static int parse_live(const char *cmd, int argc, char **argv, bool plan, struct 
 	if (!o->image) {
 		cli_err(cmd, "no IMAGE given (see 'kreloc %s --help')", plan ? "plan --live" : cmd);
 		return KRELOC_EXIT_USAGE;
+	}
+	if (!o->shim) {
+		o->shim = shim_defaults[0];
+		for (size_t k = 0; k < NR_SHIM_DEFAULTS; k++) {
+			if (!access(shim_defaults[k], R_OK)) {
+				o->shim = shim_defaults[k];
+				break;
+			}
+		}
 	}
 	if (o->append && o->reuse) {
 		cli_err(cmd, "--append and --reuse-cmdline exclude each other");
@@ -963,7 +982,7 @@ int kreloc_cmd_status(int argc, char **argv)
 			printf(",\"holder\":{\"pid\":%ld,\"alive\":%s,\"argv0\":", s.holder,
 			       alive ? "true" : "false");
 			cli_json_cstr(stdout, alive ? OS_HOLDER_ARGV0 : "");
-			printf(",\"pin\":");
+			printf(",\"va\":\"0x%" PRIx64 "\",\"pin\":", s.addr);
 			cli_json_cstr(stdout, s.pin);
 			printf("},\"time\":%lld,\"image_size\":%" PRIu64 ",\"initrd_size\":%" PRIu64
 			       ",\"pages\":%" PRIu64 ",\"runs\":%" PRIu64 ",\"pages_moved\":%lld"
@@ -988,6 +1007,8 @@ int kreloc_cmd_status(int argc, char **argv)
 	       "NO: the kernel has no kexec image (kreloc unload; kreloc load again)");
 	printf("holder:   pid %ld, %s\n", s.holder, alive ? "alive, argv[0] " OS_HOLDER_ARGV0 :
 	       "GONE (its pages are free again: kreloc unload; kreloc load again)");
+	printf("payload:  va 0x%" PRIx64 " in the holder (the Image; the initrd at the next "
+	       "4 KiB page)\n", s.addr);
 	printf("pinning:  %s\n", s.pin);
 	printf("image:    %" PRIu64 " bytes, sha256 %s\n", s.image_size, s.image_sha);
 	if (s.initrd_size)
