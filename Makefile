@@ -203,7 +203,7 @@ $(SHIM_IMAGE): $(SHIM_ELF)
 demo: host target
 	scripts/demo
 
-check: host target
+check: host target arm64-linux
 	tests/run
 
 clean:
