@@ -2,6 +2,7 @@
 # included by the Makefile.
 #
 #   make install [PREFIX=/usr/local] [DESTDIR=] [LIBFDT_AARCH64=...]
+#   make install-arm64 [PREFIX=/usr/local] [DESTDIR=]
 #
 # Installs, under $(DESTDIR)$(PREFIX):
 #   bin/kreloc                         the CLI (release build, no sanitizers)
@@ -15,8 +16,16 @@
 #   lib/pkgconfig/kreloc-aarch64.pc    aarch64: Cflags -I (both include
 #                                      dirs), Libs the library and the
 #                                      aarch64 libfdt.a it needs
+#   lib/kreloc/aarch64/kreloc          the CLI for arm64 Linux (static; copy
+#                                      it to the machine: kreloc load/exec)
 #   share/kreloc/shim.Image            the reference shim
 #   share/man/man1/kreloc.1            the man page
+#
+# install-arm64 installs what an arm64 Linux machine needs to kexec through
+# the shim, as that machine's own files (DESTDIR = its root, or a package
+# or initramfs staging directory): bin/kreloc (the static arm64 CLI, which
+# looks for the shim at $(PREFIX)/share/kreloc/shim.Image), the shim and
+# the man page.
 #
 # libfdt: the host library needs -lfdt (Debian: libfdt-dev; Debian ships no
 # libfdt.pc, so kreloc.pc names -lfdt itself).  The aarch64 library needs
@@ -46,6 +55,8 @@ $(REL)/%.o: %.c | $(SETUP_STAMP)
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(REL_CFLAGS) -MMD -MP -c $< -o $@
 
+$(REL)/tools/live.o: $(KEXEC_STUB_H)
+
 $(REL_LIB): $(REL_LIB_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
@@ -53,13 +64,13 @@ $(REL_LIB): $(REL_LIB_OBJS)
 $(REL_CLI): $(REL)/tools/kreloc.o $(REL_TOOLS_OBJS) $(REL_LIB)
 	$(HOSTCC) $(REL_CFLAGS) $^ $(HOST_LDLIBS) -o $@
 
-.PHONY: release install uninstall
+.PHONY: release install uninstall install-arm64 uninstall-arm64
 release: $(REL_LIB) $(REL_CLI)
 
 INSTALL_HEADERS	:= $(wildcard include/kreloc/*.h)
 INSTALL_ASM	:= $(wildcard arch/arm64/include/asm/*.h)
 
-install: $(REL_LIB) $(REL_CLI) $(TARGET_LIB) $(SHIM_IMAGE) man/kreloc.1
+install: $(REL_LIB) $(REL_CLI) $(TARGET_LIB) $(SHIM_IMAGE) $(LCLI) man/kreloc.1
 	install -d $(DESTDIR)$(bindir) $(DESTDIR)$(includedir)/kreloc \
 		$(DESTDIR)$(includedir)/kreloc/arch/arm64/asm $(DESTDIR)$(libdir)/kreloc/aarch64 \
 		$(DESTDIR)$(pkgconfigdir) $(DESTDIR)$(datadir)/kreloc $(DESTDIR)$(mandir)/man1
@@ -68,6 +79,7 @@ install: $(REL_LIB) $(REL_CLI) $(TARGET_LIB) $(SHIM_IMAGE) man/kreloc.1
 	install -m 644 $(INSTALL_ASM) $(DESTDIR)$(includedir)/kreloc/arch/arm64/asm/
 	install -m 644 $(REL_LIB) $(DESTDIR)$(libdir)/libkreloc.a
 	install -m 644 $(TARGET_LIB) $(DESTDIR)$(libdir)/kreloc/aarch64/libkreloc.a
+	install -m 755 $(LCLI) $(DESTDIR)$(libdir)/kreloc/aarch64/kreloc
 	install -m 644 $(SHIM_IMAGE) $(DESTDIR)$(datadir)/kreloc/shim.Image
 	install -m 644 man/kreloc.1 $(DESTDIR)$(mandir)/man1/kreloc.1
 	printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$(libdir)' 'includedir=$(includedir)' '' \
@@ -87,9 +99,20 @@ install: $(REL_LIB) $(REL_CLI) $(TARGET_LIB) $(SHIM_IMAGE) man/kreloc.1
 		'Cflags: -I$${includedir} -I$${archincludedir}' \
 		'Libs: -L$${libdir} -lkreloc $${libfdt}' >$(DESTDIR)$(pkgconfigdir)/kreloc-aarch64.pc
 
+install-arm64: $(LCLI) $(SHIM_IMAGE) man/kreloc.1
+	install -d $(DESTDIR)$(bindir) $(DESTDIR)$(datadir)/kreloc $(DESTDIR)$(mandir)/man1
+	install -m 755 $(LCLI) $(DESTDIR)$(bindir)/kreloc
+	install -m 644 $(SHIM_IMAGE) $(DESTDIR)$(datadir)/kreloc/shim.Image
+	install -m 644 man/kreloc.1 $(DESTDIR)$(mandir)/man1/kreloc.1
+
+uninstall-arm64:
+	rm -f $(DESTDIR)$(bindir)/kreloc $(DESTDIR)$(datadir)/kreloc/shim.Image \
+		$(DESTDIR)$(mandir)/man1/kreloc.1
+	-rmdir $(DESTDIR)$(datadir)/kreloc 2>/dev/null
+
 uninstall:
 	rm -f $(DESTDIR)$(bindir)/kreloc $(DESTDIR)$(libdir)/libkreloc.a \
-		$(DESTDIR)$(libdir)/kreloc/aarch64/libkreloc.a \
+		$(DESTDIR)$(libdir)/kreloc/aarch64/libkreloc.a $(DESTDIR)$(libdir)/kreloc/aarch64/kreloc \
 		$(DESTDIR)$(pkgconfigdir)/kreloc.pc $(DESTDIR)$(pkgconfigdir)/kreloc-aarch64.pc \
 		$(DESTDIR)$(datadir)/kreloc/shim.Image $(DESTDIR)$(mandir)/man1/kreloc.1 \
 		$(addprefix $(DESTDIR)$(includedir)/kreloc/,$(notdir $(INSTALL_HEADERS))) \

@@ -57,5 +57,16 @@ int kreloc_cmd_verify(int argc, char **argv);
 void kreloc_usage_verify(FILE *f);
 int kreloc_cmd_map(int argc, char **argv);
 void kreloc_usage_map(FILE *f);
+/* cmd_live.c: kexec from a running Linux (os.h, live.h) */
+int kreloc_cmd_load(int argc, char **argv);
+void kreloc_usage_load(FILE *f);
+int kreloc_cmd_exec(int argc, char **argv);
+void kreloc_usage_exec(FILE *f);
+int kreloc_cmd_unload(int argc, char **argv);
+void kreloc_usage_unload(FILE *f);
+int kreloc_cmd_status(int argc, char **argv);
+void kreloc_usage_status(FILE *f);
+int kreloc_cmd_plan_live(int argc, char **argv);	/* `kreloc plan --live` */
+void kreloc_usage_plan_live(FILE *f);
 
 #endif /* KRELOC_TOOLS_CLI_H */

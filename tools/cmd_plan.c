@@ -5,6 +5,7 @@
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <kreloc/error.h>
 #include <kreloc/xlat.h>
@@ -23,7 +24,10 @@ void kreloc_usage_plan(FILE *f)
 		"the transitional table pages at each granule (4k, 16k, 64k), the colliding\n"
 		"pages set aside and the control page.  The bundle's mode and granule are\n"
 		"used; the other granules are planned too, for their table counts.\n"
-		"\n", "kreloc");
+		"\n"
+		"'%s plan --live IMAGE [options]' plans a kexec on this running arm64 Linux\n"
+		"instead (see '%s plan --live --help').\n"
+		"\n", "kreloc", "kreloc", "kreloc");
 	planner_usage_common(f);
 }
 
@@ -219,8 +223,12 @@ static void print_json(const struct planner *pl)
 int kreloc_cmd_plan(int argc, char **argv)
 {
 	struct planner pl = { 0 };
-	int rc = planner_parse(argc, argv, "plan", 0, kreloc_usage_plan, &pl.o);
+	int rc;
 
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--live"))
+			return kreloc_cmd_plan_live(argc, argv);
+	rc = planner_parse(argc, argv, "plan", 0, kreloc_usage_plan, &pl.o);
 	if (rc >= 0)
 		return rc;
 	if (planner_load_and_plan(&pl))

@@ -7,6 +7,8 @@
  *   kreloc plan ...      plan a hand-off on the host (cmd_plan.c, planner*.c)
  *   kreloc verify ...    plan it and prove it on the simulator (cmd_verify.c)
  *   kreloc map ...       plan it and draw physical memory as SVG (cmd_map.c)
+ *   kreloc load IMAGE    kexec_load it through the shim on a running arm64
+ *                        Linux; exec, unload, status, plan --live (cmd_live.c)
  *
  * Exit status: 0 success, 1 refused or failed, 2 usage error.  Every
  * subcommand takes --help.  To add one, implement kreloc_cmd_NAME() and
@@ -18,6 +20,7 @@
 #include <kreloc/kreloc_env.h>
 
 #include "cli.h"
+#include "os.h"
 
 #ifndef KRELOC_VERSION
 #define KRELOC_VERSION "unknown"
@@ -38,6 +41,10 @@ static const struct command commands[] = {
 	{ "plan", kreloc_cmd_plan, kreloc_usage_plan, "plan a hand-off: placement, entry list, tables" },
 	{ "verify", kreloc_cmd_verify, kreloc_usage_verify, "plan a hand-off and prove it on the simulator" },
 	{ "map", kreloc_cmd_map, kreloc_usage_map, "draw physical memory of a planned hand-off (SVG)" },
+	{ "load", kreloc_cmd_load, kreloc_usage_load, "on arm64 Linux: check and kexec_load a kernel through the shim" },
+	{ "exec", kreloc_cmd_exec, kreloc_usage_exec, "reboot into the kernel 'load' loaded" },
+	{ "unload", kreloc_cmd_unload, kreloc_usage_unload, "unload it and stop the holder process" },
+	{ "status", kreloc_cmd_status, kreloc_usage_status, "what is loaded, and whether its pages stayed put" },
 };
 
 static void usage_main(FILE *f)
@@ -52,6 +59,9 @@ static void usage_main(FILE *f)
 
 int main(int argc, char **argv)
 {
+	/* The holder process 'kreloc load' starts (os.h); not a user command. */
+	if (argc >= 2 && argv[0][0] == '@' && !strcmp(argv[1], OS_HOLDER_CMD))
+		return os_holder_main(argc - 1, argv + 1);
 	if (argc < 2) {
 		usage_main(stderr);
 		return KRELOC_EXIT_USAGE;
