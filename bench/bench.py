@@ -153,10 +153,15 @@ def build_l2l_sizes(ctx, kern, labels):
         kr = os.path.join(ctx.work, "l2l-%s-%s-kreloc.cpio" % (kern["name"], label))
         want_kreloc = any(v.startswith("kreloc-") for v in kern["variants"])
         if want_kreloc and ctx.kreloc_cli_ok:
-            if newer(kr, inputs + [initrd, cmdfile, ctx.kreloc_cli, ctx.shim]):
+            stamp = kr + ".from"            # which CLI and shim are inside
+            src = "%s\n%s\n" % (ctx.kreloc_cli, ctx.l2l_shim)
+            old = open(stamp).read() if os.path.exists(stamp) else None
+            if newer(kr, inputs + [initrd, cmdfile, ctx.kreloc_cli, ctx.l2l_shim]) or old != src:
                 log("Linux-to-Linux initramfs with kreloc, %s, %s MiB" % (kern["name"], label))
                 run([mk] + common + ["--add", "%s=sbin/kreloc" % ctx.kreloc_cli,
-                                     "--add", "%s=usr/lib/kreloc/shim.Image" % ctx.shim, kr])
+                                     "--add", "%s=usr/lib/kreloc/shim.Image" % ctx.l2l_shim, kr])
+                with open(stamp, "w") as f:
+                    f.write(src)
         else:
             kr = None
         s["l2l_initramfs"] = {"kexec": kx, "kreloc": kr}
@@ -225,6 +230,11 @@ def main(argv):
     ap.add_argument("--name", default=None, help="results file name (default: the date)")
     ap.add_argument("--gic", default="", help="KERNEL=2|3,... GIC version of a kernel's "
                     "Linux-to-Linux runs (default 3, with ITS)")
+    ap.add_argument("--l2l-mem", default=MEM, help="guest RAM of the Linux-to-Linux runs "
+                    "(default %s, as the rest)" % MEM)
+    ap.add_argument("--l2l-shim", default=None, help="the shim Image the kreloc-live "
+                    "scenarios carry (default build/shim.Image; its ELF, for the breakpoint, "
+                    "is taken from arm64/shim.elf beside it)")
     ap.add_argument("--kreloc-cli", default=os.path.join(ROOT, "build", "arm64-linux", "kreloc"),
                     help="the arm64 kreloc CLI for the kreloc-live scenarios")
     a = ap.parse_args(argv)
@@ -256,6 +266,8 @@ def main(argv):
             sys.exit("bench: --gic wants KERNEL=2|3 (KERNEL: %s), not %r"
                      % (", ".join(n for n, _ in L2L_KERNELS), item))
         gic[k] = int(v)
+    ctx.l2l_shim = os.path.abspath(a.l2l_shim) if a.l2l_shim else ctx.shim
+    ctx.l2l_shim_elf = os.path.join(os.path.dirname(ctx.l2l_shim), "arm64", "shim.elf")
     ctx.kreloc_cli = os.path.abspath(a.kreloc_cli)
     ctx.kreloc_cli_ok = os.path.exists(ctx.kreloc_cli)
     ctx.l2l_kernels = {}
@@ -301,6 +313,8 @@ def main(argv):
                      % (", ".join(missing), ctx.logdir))
         result["kernel_symbols"] = {k: "0x%x" % v for k, v in ctx.syms.items()}
     result["l2l"] = {"kernels": {}, "kreloc_cli": os.path.relpath(ctx.kreloc_cli, ROOT),
+                     "shim": os.path.relpath(ctx.l2l_shim, ROOT),
+                     "guest_mem": a.l2l_mem,
                      "kreloc_cli_present": ctx.kreloc_cli_ok}
     for k in ctx.l2l_kernels.values():
         info = {kk: k.get(kk) for kk in ("image", "release", "gic", "present", "variants")}
@@ -354,7 +368,7 @@ def main(argv):
             for variant in L2L:
                 if variant not in k["variants"]:
                     continue
-                rname = "l2l-%s-%s-%s-%s" % (variant, k["name"], label, MEM)
+                rname = "l2l-%s-%s-%s-%s" % (variant, k["name"], label, a.l2l_mem)
                 why = None
                 if not k["present"]:
                     why = "%s missing" % k["image"]
@@ -364,13 +378,13 @@ def main(argv):
                 if why:
                     log("%-15s %4s MiB on %s: not run: %s" % (variant, label, k["name"], why))
                     result["runs"].append({"scenario": "l2l", "variant": variant,
-                                           "kernel": k["name"], "size": label, "mem": MEM,
+                                           "kernel": k["name"], "size": label, "mem": a.l2l_mem,
                                            "tag": "l2l", "not_run": why})
                     continue
                 size = k["sizes"][i]
                 log("%-15s %4s MiB on %s (GICv%d) ..." % (variant, label, k["name"], k["gic"]))
                 t = time.time()
-                r = scenarios.run_l2l(ctx, k, size, variant, MEM, rname)
+                r = scenarios.run_l2l(ctx, k, size, variant, a.l2l_mem, rname)
                 r["tag"] = "l2l"
                 r["log"] = os.path.relpath(os.path.join(ctx.logdir, rname + ".log"), ROOT)
                 result["runs"].append(r)

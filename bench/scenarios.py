@@ -606,6 +606,53 @@ def read_kimage(g):
     return {"kimage": kimage, "start": _u64(head, KIMAGE_START), "segments": segs}
 
 
+# QEMU virt's first GICv3 redistributor (hw/arm/virt.c memory map: VIRT_GIC_REDIST)
+# and its RD_base registers GICR_PROPBASER, GICR_PENDBASER.
+VIRT_GICR0 = 0x080a0000
+GICR_PROPBASER, GICR_PENDBASER = 0x70, 0x78
+
+
+def read_lpi_tables(g):
+    """The first redistributor's LPI property and pending tables (physical
+    ranges), read through the gdb stub in physical-memory mode while the
+    guest is stopped; None when the stub cannot."""
+    try:
+        if g.rsp.command("Qqemu.PhyMemMode:1") != "OK":
+            return None
+        try:
+            raw = g.rsp.mem(VIRT_GICR0 + GICR_PROPBASER, 16)
+        finally:
+            g.rsp.command("Qqemu.PhyMemMode:0")
+    except GuestError:
+        return None
+    prop, pend = _u64(raw, 0), _u64(raw, 8)
+    idbits = (prop & 0x1f) + 1
+    pbase = prop & 0x000ffffffffff000
+    nbase = pend & 0x000fffffffff0000
+    return {"propbaser": "0x%x" % prop, "pendbaser": "0x%x" % pend,
+            "lpis_enabled": bool(pbase),
+            # property table: one byte per LPI (INTIDs 8192 up); pending
+            # table: one bit per INTID, at least 64 KiB as Linux allocates it
+            "prop": [pbase, max(0, (1 << idbits) - 8192)],
+            "pend": [nbase, max(1 << 16, (1 << idbits) // 8)]}
+
+
+def lpi_overlaps(lpi, segs):
+    """Which kimage segments cover a live LPI table (the next kernel's pages
+    written over memory the GIC keeps reading and writing)."""
+    out = []
+    if not lpi or not lpi.get("lpis_enabled"):
+        return out
+    for what in ("prop", "pend"):
+        base, size = lpi[what]
+        for i, sg in enumerate(segs):
+            if sg["mem"] < base + size and base < sg["mem"] + sg["memsz"]:
+                out.append({"table": what, "table_range": ["0x%x" % base, "0x%x" % (base + size)],
+                            "segment": i, "segment_range": ["0x%x" % sg["mem"],
+                                                            "0x%x" % (sg["mem"] + sg["memsz"])]})
+    return out
+
+
 def relocates_mmu_on(kernel_name):
     """Linux relocates kexec_load/kexec_file_load segments with the MMU on
     since 5.16 (arm64_relocate_new_kernel under the kimage's copy of the
@@ -688,7 +735,7 @@ def run_l2l(ctx, kern, size, variant, mem, name):
     cnt = {}
     mem_info = {}
     kim = None
-    ssyms = shim_symbols(ctx.shim_elf) if mode.startswith("kreloc") else {}
+    ssyms = shim_symbols(ctx.l2l_shim_elf) if mode.startswith("kreloc") else {}
     enter_off = ssyms.get("kreloc_reloc_enter")
     shim_base = [None]
     entry_set = [False]
@@ -752,6 +799,13 @@ def run_l2l(ctx, kern, size, variant, mem, name):
                 if nm == "machine_kexec":
                     # past the point of no return: the kimage says where it goes
                     kim = read_kimage(g)
+                    if int(kern["gic"]) == 3:
+                        lpi = read_lpi_tables(g)
+                        res["lpi_tables"] = lpi and {"prop": ["0x%x" % x for x in lpi["prop"]],
+                                                     "pend": ["0x%x" % x for x in lpi["pend"]],
+                                                     "propbaser": lpi["propbaser"],
+                                                     "pendbaser": lpi["pendbaser"]}
+                        res["lpi_overlaps"] = lpi_overlaps(lpi, kim["segments"])
                     if mode in ("l", "li"):
                         stops.add(kim["start"], "purgatory")
                         if "kernel_segment" in kd:
@@ -760,7 +814,7 @@ def run_l2l(ctx, kern, size, variant, mem, name):
                         set_entry(kim["start"])
                     else:
                         stops.add(kim["start"], "stub")
-                        isz = -(-image_size(ctx.shim) // PAGE) * PAGE
+                        isz = -(-image_size(ctx.l2l_shim) // PAGE) * PAGE
                         for sg in kim["segments"]:
                             if sg["mem"] % (2 * MIB) == 0 and sg["memsz"] == isz and enter_off is not None:
                                 shim_base[0] = sg["mem"]
