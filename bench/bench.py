@@ -57,6 +57,17 @@ def run(cmd, **kw):
     return r.stdout
 
 
+def write_if_changed(path, text):
+    """Write @text to @path unless it holds it already (its mtime then stays,
+    and what is built from it is not built again)."""
+    if os.path.exists(path):
+        with open(path) as f:
+            if f.read() == text:
+                return
+    with open(path, "w") as f:
+        f.write(text)
+
+
 def newer(out, inputs):
     """True when @out is missing or older than any of @inputs."""
     if not os.path.exists(out):
@@ -97,8 +108,7 @@ def build_sizes(ctx, labels):
         s["payload_mib"] = round(s["payload_bytes"] / MIB, 3)
         # the first kernel's initramfs for the Linux scenario carries the payload
         cmdfile = os.path.join(ctx.work, "cmdline-%s" % label)
-        with open(cmdfile, "w") as f:
-            f.write(cmdline + "\n")
+        write_if_changed(cmdfile, cmdline + "\n")
         kx = os.path.join(ctx.work, "kexec-%s.cpio" % label)
         if newer(kx, inputs + [initrd, cmdfile]) and ("linux" in ctx.only or ctx.need_symbols):
             log("kexec initramfs for %s MiB" % label)
@@ -140,8 +150,7 @@ def build_l2l_sizes(ctx, kern, labels):
         s["payload_bytes"] = image + s["initrd_bytes"]
         s["payload_mib"] = round(s["payload_bytes"] / MIB, 3)
         cmdfile = os.path.join(ctx.work, "cmdline-%s" % label)
-        with open(cmdfile, "w") as f:
-            f.write(cmdline + "\n")
+        write_if_changed(cmdfile, cmdline + "\n")
         common = ["--kexec", "--init", os.path.join(init_src, "init-kexec"),
                   "--add", "%s=kexec/Image" % kern["image"], "--add", "%s=kexec/initrd" % initrd,
                   "--add", "%s=kexec/cmdline" % cmdfile, "--no-gzip"]

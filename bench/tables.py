@@ -262,7 +262,9 @@ def summarise_l2l(result):
                            "value": _ratio(get(k, size, "kreloc-live", "relocation"),
                                            get(k, size, "kexec-l", "relocation"), 4),
                            "unit": "x", "target": 0.1})
-        for k, base in (("5.10", "kexec-li"), ("6.1", "kexec-s")):
+        # 6.1 / kexec -l -i too: the unverified kexec-tools reboot that runs
+        # where kexec_file_load is not built in
+        for k, base in (("5.10", "kexec-li"), ("6.1", "kexec-s"), ("6.1", "kexec-li")):
             ratios.append({"size": size, "what": "unverified relocation phase, kreloc load "
                            "--no-verify + exec / %s, %s" % ({"kexec-li": "kexec -l -i",
                                                             "kexec-s": "kexec -s"}[base], k),
@@ -493,6 +495,11 @@ def markdown_l2l(result, s):
            % ", ".join("%s = %s (GICv%s)" % (k, v.get("release") or "not in the cache",
                                              v.get("gic")) for k, v in sorted(kinfo.items())),
            ""]
+    l2 = result.get("l2l") or {}
+    if any(e["variant"].startswith("kreloc-") and not e.get("not_run") for e in rows.values()):
+        out[0] += " kreloc CLI: `%s`, shim: `%s`." % (l2.get("kreloc_cli"), l2.get("shim"))
+    if l2.get("guest_mem"):
+        out[0] += " Guest RAM %s." % l2["guest_mem"]
     out.append("| kernel | payload | scenario | shutdown | relocation | startup | load instr "
                "| copied MMU off | copied MMU on | hashed caches off | hashed caches on "
                "| load memory | free-memory drop at load |")
