@@ -24,6 +24,7 @@ Each run_* function returns a dict of raw figures (see bench/README.md).
 """
 import os
 import re
+import select
 import subprocess
 import sys
 import time
@@ -709,6 +710,14 @@ def l2l_bytes(variant, kernel_name, kim, report, payload):
     return out
 
 
+def _drain_console(g):
+    """Read what the stopped guest has already written to its console."""
+    fd = g.proc.stdout.fileno()
+    while select.select([fd], [], [], 0)[0]:
+        if g._read_console() is None:
+            return
+
+
 def run_l2l(ctx, kern, size, variant, mem, name):
     """Linux to Linux on kernel @kern (a dict: name, image, syms, gic): the
     kernel boots the L2L initramfs, whose init loads the payload (the same
@@ -789,11 +798,6 @@ def run_l2l(ctx, kern, size, variant, mem, name):
                         shim_base[0] = int(m.group(1), 16)
                         stops.add(shim_base[0] + enter_off, "shim_enter")
                         g.cont()
-                    m = re.search(r"kreloc: \S+ mode; kernel 0x([0-9a-f]+)", val)
-                    if m and not entry_set[0]:
-                        g.stop_now()
-                        set_entry(int(m.group(1), 16))
-                        g.cont()
             elif kind == "stop":
                 nm, pc, keep = stops.hit()
                 if nm == "machine_kexec":
@@ -821,9 +825,15 @@ def run_l2l(ctx, kern, size, variant, mem, name):
                                 stops.add(sg["mem"] + enter_off, "shim_enter")
                                 break
                 elif nm == "shim_enter" and not entry_set[0]:
-                    rep = console_report.parse_console("\n".join(g.lines))["shim_report"] or {}
-                    if "kernel_load" in rep:
-                        set_entry(int(rep["kernel_load"], 16))
+                    # the shim has printed where the kernel goes: read the
+                    # console up to here (no interrupt of the running guest,
+                    # whose stop reply could be taken for a breakpoint's)
+                    _drain_console(g)
+                    for line in reversed(g.lines):
+                        m = re.search(r"kreloc: \S+ mode; kernel 0x([0-9a-f]+)", line)
+                        if m:
+                            set_entry(int(m.group(1), 16))
+                            break
                 stops.resume(pc, keep)
             elif kind == "exit":
                 res["qemu_exit"] = val
