@@ -268,6 +268,10 @@ def main(argv):
             sys.exit("bench: unknown scenario %r (have %s; NAME@KERNEL with KERNEL one of %s "
                      "for %s)" % (s, ", ".join(ALL + L2L), ", ".join(k for k, _ in L2L_KERNELS),
                                   ", ".join(L2L)))
+    for s in ctx.only:
+        name, _, kname = s.partition("@")
+        if kname and kname not in scenarios.L2L_KERNELS_OF.get(name, (kname,)):
+            sys.exit("bench: %s runs on %s only" % (name, ", ".join(scenarios.L2L_KERNELS_OF[name])))
     gic = {}
     for item in [x for x in a.gic.split(",") if x]:
         k, _, v = item.partition("=")

@@ -674,7 +674,9 @@ def l2l_bytes(variant, kernel_name, kim, report, payload):
     and what the load holds in memory, from the kimage's segments (read at
     machine_kexec) and, for kreloc, the shim's report.  @payload: the
     Image and initramfs sizes."""
-    segs = kim["segments"] if kim else []
+    if not kim:
+        return None             # no debugger (KVM) or no machine_kexec stop: unknown
+    segs = kim["segments"]
     seg_total = sum(s["memsz"] for s in segs)
     on = relocates_mmu_on(kernel_name)
     out = {"segments_bytes": seg_total, "nr_segments": len(segs),

@@ -485,8 +485,11 @@ def markdown_l2l(result, s):
     if not rows:
         return []
     kinfo = (result.get("l2l") or {}).get("kernels", {})
+    unit = ("instructions, QEMU TCG -icount shift=0" if result.get("accel") == "tcg" else
+            "KVM: no debugger, so no phase, load or byte figure; the JSON has the counter "
+            "values and whole-run times")
     out = ["Linux to Linux (issue 11): the kernel boots, loads the same kernel + the payload's "
-           "initramfs and reboots into it (instructions, QEMU TCG -icount shift=0). Kernels: %s. "
+           "initramfs and reboots into it (" + unit + "). Kernels: %s. "
            "Load instructions: QEMU's icount between the counter reads just before and after "
            "the load command, minus the same bracket around `busybox true`. Bytes from the "
            "kimage's segments read at machine_kexec and, for kreloc, the shim's report; "
