@@ -11,8 +11,15 @@ what each scenario and figure is.  The results file holds every raw figure,
 the versions, the payload sizes and each QEMU command line; the tables and
 the plot are made from it by bench/tables.py (also run at the end here).
 
-SCENARIOS is a comma list of kreloc-mmu, kreloc-classic, linux, u-boot
-(default: all).  --no-extra skips the 16 GiB runs (memory growth).
+SCENARIOS is a comma list of kreloc-mmu, kreloc-classic, linux, u-boot and
+the Linux-to-Linux ones of issue 11 (kexec-l, kexec-li, kexec-s,
+kreloc-live, kreloc-live-nv), each on every kernel it applies to (6.1, and
+5.10 when $CACHE/kernel-5.10/Image is there; kexec-s on 6.1 only), or on
+one kernel with NAME@KERNEL, e.g. kexec-li@5.10 (default: all).  --no-extra
+skips the 16 GiB runs (memory growth).  --gic 5.10=2 runs a kernel's
+Linux-to-Linux scenarios on a GICv2 (default: GICv3 with ITS, as the rest).
+--kreloc-cli names the arm64 `kreloc` (default build/arm64-linux/kreloc);
+while it is missing the kreloc-live scenarios are recorded as not run.
 """
 import argparse
 import datetime
@@ -32,6 +39,9 @@ import tables  # noqa: E402
 
 MIB = 1 << 20
 ALL = ["kreloc-mmu", "kreloc-classic", "linux", "u-boot"]
+L2L = [n for n, _, _ in scenarios.L2L_VARIANTS]
+# Linux-to-Linux kernels: name -> (cache directory); 6.1 is the bench's own
+L2L_KERNELS = [("6.1", "kernel"), ("5.10", "kernel-5.10")]
 MEM = "4G"              # every main run: enough for 380 MiB staged twice
 MEM_BIG = "16G"         # the memory-growth runs
 
@@ -45,6 +55,17 @@ def run(cmd, **kw):
     if r.returncode:
         sys.exit("bench: %s failed: %s" % (" ".join(cmd[:2]), (r.stderr or r.stdout).strip()[-400:]))
     return r.stdout
+
+
+def write_if_changed(path, text):
+    """Write @text to @path unless it holds it already (its mtime then stays,
+    and what is built from it is not built again)."""
+    if os.path.exists(path):
+        with open(path) as f:
+            if f.read() == text:
+                return
+    with open(path, "w") as f:
+        f.write(text)
 
 
 def newer(out, inputs):
@@ -87,8 +108,7 @@ def build_sizes(ctx, labels):
         s["payload_mib"] = round(s["payload_bytes"] / MIB, 3)
         # the first kernel's initramfs for the Linux scenario carries the payload
         cmdfile = os.path.join(ctx.work, "cmdline-%s" % label)
-        with open(cmdfile, "w") as f:
-            f.write(cmdline + "\n")
+        write_if_changed(cmdfile, cmdline + "\n")
         kx = os.path.join(ctx.work, "kexec-%s.cpio" % label)
         if newer(kx, inputs + [initrd, cmdfile]) and ("linux" in ctx.only or ctx.need_symbols):
             log("kexec initramfs for %s MiB" % label)
@@ -98,6 +118,81 @@ def build_sizes(ctx, labels):
         s["kexec_initramfs"] = {"path": kx, "kernel": ctx.kernel}
         sizes.append(s)
     return sizes
+
+
+def build_l2l_sizes(ctx, kern, labels):
+    """The Linux-to-Linux payloads on kernel @kern: its own Image plus the
+    test initramfs padded as build_sizes() does (so the sizes differ from
+    the 6.1 ones by the Images' difference), and the first kernel's
+    initramfs: init-kexec, kexec-tools, the payload; a second one with the
+    arm64 kreloc CLI and the shim for the kreloc-live scenarios."""
+    mk = os.path.join(ROOT, "scripts", "mkinitramfs")
+    init_src = os.path.join(ROOT, "tests", "initramfs")
+    inputs = [mk, os.path.join(init_src, "init"), os.path.join(init_src, "cntvct.c"),
+              os.path.join(init_src, "init-kexec"), kern["image"]]
+    image = os.path.getsize(kern["image"])
+    base = os.path.join(ctx.work, "initrd-0.cpio.gz")
+    if newer(base, inputs[:3]):
+        run([mk, base, "0"])
+    base_len = os.path.getsize(base)
+    sizes = []
+    for label in labels:
+        want = int(label) * MIB
+        pad = max(0, round((want - image - base_len) / MIB))
+        initrd = os.path.join(ctx.work, "initrd-%d.cpio.gz" % pad)
+        if newer(initrd, inputs[:3]):
+            log("initramfs with %d MiB of padding" % pad)
+            run([mk, initrd, str(pad)])
+        cmdline = "console=ttyAMA0 quiet panic=-1 nokaslr kreloc.bench=%s" % label
+        s = {"label": label, "kernel": kern["name"], "target_mib": int(label), "pad_mib": pad,
+             "initrd": initrd, "image_bytes": image, "initrd_bytes": os.path.getsize(initrd),
+             "cmdline": cmdline}
+        s["payload_bytes"] = image + s["initrd_bytes"]
+        s["payload_mib"] = round(s["payload_bytes"] / MIB, 3)
+        cmdfile = os.path.join(ctx.work, "cmdline-%s" % label)
+        write_if_changed(cmdfile, cmdline + "\n")
+        common = ["--kexec", "--init", os.path.join(init_src, "init-kexec"),
+                  "--add", "%s=kexec/Image" % kern["image"], "--add", "%s=kexec/initrd" % initrd,
+                  "--add", "%s=kexec/cmdline" % cmdfile, "--no-gzip"]
+        kx = os.path.join(ctx.work, "l2l-%s-%s.cpio" % (kern["name"], label))
+        # built for every kernel: the symbols boot uses it too
+        if newer(kx, inputs + [initrd, cmdfile]):
+            log("Linux-to-Linux initramfs, %s, %s MiB" % (kern["name"], label))
+            run([mk] + common + [kx])
+        kr = os.path.join(ctx.work, "l2l-%s-%s-kreloc.cpio" % (kern["name"], label))
+        want_kreloc = any(v.startswith("kreloc-") for v in kern["variants"])
+        if want_kreloc and ctx.kreloc_cli_ok:
+            stamp = kr + ".from"            # which CLI and shim are inside
+            src = "%s\n%s\n" % (ctx.kreloc_cli, ctx.l2l_shim)
+            old = open(stamp).read() if os.path.exists(stamp) else None
+            if newer(kr, inputs + [initrd, cmdfile, ctx.kreloc_cli, ctx.l2l_shim]) or old != src:
+                log("Linux-to-Linux initramfs with kreloc, %s, %s MiB" % (kern["name"], label))
+                run([mk] + common + ["--add", "%s=sbin/kreloc" % ctx.kreloc_cli,
+                                     "--add", "%s=usr/lib/kreloc/shim.Image" % ctx.l2l_shim, kr])
+                with open(stamp, "w") as f:
+                    f.write(src)
+        else:
+            kr = None
+        s["l2l_initramfs"] = {"kexec": kx, "kreloc": kr}
+        sizes.append(s)
+    return sizes
+
+
+def l2l_plan(ctx, only):
+    """Which (variant, kernel) pairs --only asks for: {kernel: [variants]}."""
+    plan = {}
+    for item in only:
+        name, _, kname = item.partition("@")
+        if name not in L2L:
+            continue
+        for k, _ in L2L_KERNELS:
+            if kname and k != kname:
+                continue
+            if k not in scenarios.L2L_KERNELS_OF.get(name, (k,)):
+                continue
+            if name not in plan.setdefault(k, []):
+                plan[k].append(name)
+    return plan
 
 
 def versions(ctx):
@@ -126,6 +221,7 @@ def versions(ctx):
         "u_boot_package": dpkg("u-boot-qemu"),
         "kexec_tools_arm64": kexec_ver,
         "kernel_release": open(os.path.join(ctx.cache, "kernel", "release")).read().strip(),
+        "l2l_kernels": {k["name"]: k.get("release") for k in ctx.l2l_kernels.values()},
         "host": {"machine": platform.machine(), "kernel": platform.release(),
                  "cpus": os.cpu_count(), "python": platform.python_version()},
     }
@@ -141,6 +237,15 @@ def main(argv):
     ap.add_argument("--timeout", type=int, default=900, help="per QEMU run, seconds")
     ap.add_argument("--no-extra", action="store_true")
     ap.add_argument("--name", default=None, help="results file name (default: the date)")
+    ap.add_argument("--gic", default="", help="KERNEL=2|3,... GIC version of a kernel's "
+                    "Linux-to-Linux runs (default 3, with ITS)")
+    ap.add_argument("--l2l-mem", default=MEM, help="guest RAM of the Linux-to-Linux runs "
+                    "(default %s, as the rest)" % MEM)
+    ap.add_argument("--l2l-shim", default=None, help="the shim Image the kreloc-live "
+                    "scenarios carry (default build/shim.Image; its ELF, for the breakpoint, "
+                    "is taken from arm64/shim.elf beside it)")
+    ap.add_argument("--kreloc-cli", default=os.path.join(ROOT, "build", "arm64-linux", "kreloc"),
+                    help="the arm64 kreloc CLI for the kreloc-live scenarios")
     a = ap.parse_args(argv)
 
     ctx = Ctx()
@@ -154,9 +259,39 @@ def main(argv):
     ctx.work = a.work
     ctx.timeout = a.timeout
     ctx.only = [s for s in a.only.split(",") if s]
+    if a.only == ",".join(ALL):
+        ctx.only += L2L             # the default: everything
     for s in ctx.only:
-        if s not in ALL:
-            sys.exit("bench: unknown scenario %r (have %s)" % (s, ", ".join(ALL)))
+        name, _, kname = s.partition("@")
+        if name not in ALL + L2L or (kname and (name not in L2L or
+                                               kname not in [k for k, _ in L2L_KERNELS])):
+            sys.exit("bench: unknown scenario %r (have %s; NAME@KERNEL with KERNEL one of %s "
+                     "for %s)" % (s, ", ".join(ALL + L2L), ", ".join(k for k, _ in L2L_KERNELS),
+                                  ", ".join(L2L)))
+    for s in ctx.only:
+        name, _, kname = s.partition("@")
+        if kname and kname not in scenarios.L2L_KERNELS_OF.get(name, (kname,)):
+            sys.exit("bench: %s runs on %s only" % (name, ", ".join(scenarios.L2L_KERNELS_OF[name])))
+    gic = {}
+    for item in [x for x in a.gic.split(",") if x]:
+        k, _, v = item.partition("=")
+        if k not in [n for n, _ in L2L_KERNELS] or v not in ("2", "3"):
+            sys.exit("bench: --gic wants KERNEL=2|3 (KERNEL: %s), not %r"
+                     % (", ".join(n for n, _ in L2L_KERNELS), item))
+        gic[k] = int(v)
+    ctx.l2l_shim = os.path.abspath(a.l2l_shim) if a.l2l_shim else ctx.shim
+    ctx.l2l_shim_elf = os.path.join(os.path.dirname(ctx.l2l_shim), "arm64", "shim.elf")
+    ctx.kreloc_cli = os.path.abspath(a.kreloc_cli)
+    ctx.kreloc_cli_ok = os.path.exists(ctx.kreloc_cli)
+    ctx.l2l_kernels = {}
+    for kname, variants in sorted(l2l_plan(ctx, ctx.only).items()):
+        d = os.path.join(ctx.cache, dict(L2L_KERNELS)[kname])
+        k = {"name": kname, "image": os.path.join(d, "Image"), "gic": gic.get(kname, 3),
+             "variants": variants}
+        k["present"] = os.path.exists(k["image"])
+        if k["present"] and os.path.exists(os.path.join(d, "release")):
+            k["release"] = open(os.path.join(d, "release")).read().strip()
+        ctx.l2l_kernels[kname] = k
     for f in (ctx.kernel, ctx.cli, ctx.shim):
         if not os.path.exists(f):
             sys.exit("bench: %s missing (make host target setup)" % f)
@@ -170,6 +305,9 @@ def main(argv):
     t0 = time.time()
     labels = [s for s in a.sizes.split(",") if s]
     sizes = build_sizes(ctx, labels)
+    for k in ctx.l2l_kernels.values():
+        if k["present"]:
+            k["sizes"] = build_l2l_sizes(ctx, k, labels)
     result = {
         "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
         "accel": ctx.accel, "versions": versions(ctx), "guest_mem": MEM,
@@ -187,6 +325,32 @@ def main(argv):
             sys.exit("bench: kernel symbols not found: %s (see %s/symbols.log)"
                      % (", ".join(missing), ctx.logdir))
         result["kernel_symbols"] = {k: "0x%x" % v for k, v in ctx.syms.items()}
+    result["l2l"] = {"kernels": {}, "kreloc_cli": os.path.relpath(ctx.kreloc_cli, ROOT),
+                     "shim": os.path.relpath(ctx.l2l_shim, ROOT),
+                     "guest_mem": a.l2l_mem,
+                     "kreloc_cli_present": ctx.kreloc_cli_ok}
+    for k in ctx.l2l_kernels.values():
+        info = {kk: k.get(kk) for kk in ("image", "release", "gic", "present", "variants")}
+        result["l2l"]["kernels"][k["name"]] = info
+        if not k["present"]:
+            continue
+        info["sizes"] = [{kk: v for kk, v in z.items() if kk != "l2l_initramfs"} for z in k["sizes"]]
+        k["syms"] = {}
+        if ctx.need_symbols:
+            if k["name"] == "6.1" and k["gic"] == 3:
+                k["syms"] = ctx.syms
+            else:
+                log("kernel symbols (nokaslr) of %s from one boot" % k["name"])
+                k["syms"] = scenarios.probe_symbols(
+                    ctx.accel, MEM, {"kernel": k["image"],
+                                     "path": k["sizes"][0]["l2l_initramfs"]["kexec"]},
+                    ctx.logdir, k["gic"], "symbols-%s.log" % k["name"])
+            need = ["__arm64_sys_getcpu", "__arm64_sys_reboot", "machine_kexec"]
+            missing = [n for n in need if n not in k["syms"]]
+            if missing:
+                sys.exit("bench: %s kernel symbols not found: %s (see %s/symbols-%s.log)"
+                         % (k["name"], ", ".join(missing), ctx.logdir, k["name"]))
+            info["symbols"] = {n: "0x%x" % v for n, v in k["syms"].items()}
 
     def one(kind, size, mem, tag, **kw):
         name = "%s-%s-%s" % (kind, size["label"], mem)
@@ -212,6 +376,35 @@ def main(argv):
                 # the smallest size's MMU run also profiles the shim's set-up
                 kw = {"profile": True} if kind == "kreloc-mmu" and i == 0 and ctx.accel == "tcg" else {}
                 one(kind, size, MEM, "main", **kw)
+    for i, label in enumerate(labels):
+        for k in ctx.l2l_kernels.values():
+            for variant in L2L:
+                if variant not in k["variants"]:
+                    continue
+                rname = "l2l-%s-%s-%s-%s" % (variant, k["name"], label, a.l2l_mem)
+                why = None
+                if not k["present"]:
+                    why = "%s missing" % k["image"]
+                elif variant.startswith("kreloc-") and not ctx.kreloc_cli_ok:
+                    why = "%s missing (kreloc load / kreloc exec not built)" % \
+                        os.path.relpath(ctx.kreloc_cli, ROOT)
+                if why:
+                    log("%-15s %4s MiB on %s: not run: %s" % (variant, label, k["name"], why))
+                    result["runs"].append({"scenario": "l2l", "variant": variant,
+                                           "kernel": k["name"], "size": label, "mem": a.l2l_mem,
+                                           "tag": "l2l", "not_run": why})
+                    continue
+                size = k["sizes"][i]
+                log("%-15s %4s MiB on %s (GICv%d) ..." % (variant, label, k["name"], k["gic"]))
+                t = time.time()
+                r = scenarios.run_l2l(ctx, k, size, variant, a.l2l_mem, rname)
+                r["tag"] = "l2l"
+                r["log"] = os.path.relpath(os.path.join(ctx.logdir, rname + ".log"), ROOT)
+                result["runs"].append(r)
+                log("%-15s %4s MiB on %s: %s in %.0fs" % (
+                    variant, label, k["name"],
+                    r.get("error") or ("not run: " + r["not_run"] if r.get("not_run") else "ok"),
+                    time.time() - t))
     if not a.no_extra:
         small = sizes[0]
         if "linux" in ctx.only:

@@ -154,6 +154,14 @@ class Rsp:
             raise GuestError("gdb stub refused breakpoint %s at 0x%x: %r"
                              % ("insert" if insert else "remove", addr, r))
 
+    def mem(self, addr, length):
+        """@length bytes of guest memory at virtual address @addr, read
+        through the CPU's current translation (`m` packet)."""
+        r = self.command("m%x,%x" % (addr, length))
+        if not re.fullmatch(r"[0-9a-fA-F]*", r or "") or len(r) != 2 * length:
+            raise GuestError("cannot read %d bytes at 0x%x: %r" % (length, addr, (r or "")[:40]))
+        return bytes.fromhex(r)
+
     def reg(self, num):
         """A 64-bit core register, from the `g` packet (QEMU answers `p`
         only to clients that read its target description first)."""

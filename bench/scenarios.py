@@ -24,6 +24,7 @@ Each run_* function returns a dict of raw figures (see bench/README.md).
 """
 import os
 import re
+import select
 import subprocess
 import sys
 import time
@@ -45,9 +46,10 @@ UBOOT_KERNEL_ADDR = 0x40400000
 UBOOT_RAMDISK_ADDR = 0x44000000
 
 
-def machine_argv(accel, mem):
+def machine_argv(accel, mem, gic=3):
     """The QEMU command line every scenario shares (console, gdb and QMP
-    options are added by qemuctl.Guest)."""
+    options are added by qemuctl.Guest).  @gic 2 gives a GICv2 (no ITS),
+    for the Linux-to-Linux runs that hang on a GICv3 (bench/README.md)."""
     if accel == "kvm":
         return [QEMU, "-M", "virt,gic-version=host,dtb-randomness=off", "-accel", "kvm",
                 "-cpu", "host", "-m", mem, "-smp", "1", "-no-reboot"]
@@ -56,7 +58,8 @@ def machine_argv(accel, mem):
     # a kaslr-seed that a nokaslr kernel did not wipe, can load).  A GICv3
     # with an ITS, as in the tests: the first kernel of the Linux scenario
     # then enables LPIs (bench/README.md).
-    return [QEMU, "-M", "virt,gic-version=3,its=on,dtb-randomness=off", "-cpu", "max",
+    board = "virt,gic-version=3,its=on" if int(gic) == 3 else "virt,gic-version=%d" % int(gic)
+    return [QEMU, "-M", board + ",dtb-randomness=off", "-cpu", "max",
             "-m", mem, "-smp", "1", "-no-reboot", "-icount", "shift=0"]
 
 
@@ -107,14 +110,14 @@ def _diff(a, b):
 
 
 # ---- symbols --------------------------------------------------------------------
-def probe_symbols(accel, mem, kexec_initramfs, logdir):
+def probe_symbols(accel, mem, kexec_initramfs, logdir, gic=3, log="symbols.log"):
     """Boot the kernel once with the kexec initramfs in symbols-only mode:
     the kernel symbols the debugger needs (nokaslr: the same in every boot
     of this kernel, in the first and the next kernel alike)."""
-    argv = machine_argv(accel, mem) + [
+    argv = machine_argv(accel, mem, gic) + [
         "-kernel", kexec_initramfs["kernel"], "-initrd", kexec_initramfs["path"],
         "-append", "console=ttyAMA0 quiet panic=-1 nokaslr kreloc.bench.symbols"]
-    g = Guest(argv, os.path.join(logdir, "symbols.log"), gdb=False, qmp=False, timeout=180)
+    g = Guest(argv, os.path.join(logdir, log), gdb=False, qmp=False, timeout=180)
     syms = {}
     try:
         for kind, val in g.events():
@@ -560,4 +563,359 @@ def run_uboot(ctx, size, mem, name):
         res["startup"] = _diff(i_entry, i_init)
         res["wall_phases_s"] = _wall(stops, [("relocation", "booti", "kernel_entry"),
                                              ("startup", "kernel_entry", "init_counter")])
+    return res
+
+
+# ---- Linux to Linux (issue 11) -------------------------------------------------------
+# Each variant: the load mode tests/initramfs/init-kexec takes
+# (kreloc.bench.load=MODE) and a title.
+L2L_VARIANTS = [
+    ("kexec-l", "l", "kexec-tools kexec -l (purgatory SHA-256 checks)"),
+    ("kexec-li", "li", "kexec-tools kexec -l -i (--no-checks)"),
+    ("kexec-s", "s", "kexec-tools kexec -s (kexec_file_load)"),
+    ("kreloc-live", "kreloc", "kreloc load + kreloc exec (verify)"),
+    ("kreloc-live-nv", "kreloc-nv", "kreloc load --no-verify + kreloc exec"),
+]
+L2L_MODE = {n: m for n, m, _ in L2L_VARIANTS}
+L2L_TITLE = {n: t for n, _, t in L2L_VARIANTS}
+# The issue asks kexec_file_load on 6.1 only.
+L2L_KERNELS_OF = {"kexec-s": ("6.1",)}
+PAGE = 4096
+
+# struct kimage (include/linux/kexec.h, the same in 5.10 and 6.1): head,
+# entry, last_entry, start @24, control_code_page, swap_page,
+# vmcoreinfo_data_copy, nr_segments @56, segment[] @64; struct
+# kexec_segment: buf, bufsz, mem @16, memsz @24 (32 bytes).
+KIMAGE_START, KIMAGE_NR_SEGMENTS, KIMAGE_SEGMENT, KSEG_SIZE = 24, 56, 64, 32
+
+
+def _u64(raw, off):
+    return int.from_bytes(raw[off:off + 8], "little")
+
+
+def read_kimage(g):
+    """At machine_kexec(kimage): the kimage's entry point and segments,
+    read from the stopped guest's memory (x0 is the kimage)."""
+    kimage = g.rsp.reg(0)
+    head = g.rsp.mem(kimage, KIMAGE_SEGMENT)
+    nr = _u64(head, KIMAGE_NR_SEGMENTS)
+    if not 0 < nr <= 16:
+        raise GuestError("kimage at 0x%x: %d segments?" % (kimage, nr))
+    raw = g.rsp.mem(kimage + KIMAGE_SEGMENT, KSEG_SIZE * nr)
+    segs = [{"mem": _u64(raw, KSEG_SIZE * i + 16), "memsz": _u64(raw, KSEG_SIZE * i + 24),
+             "bufsz": _u64(raw, KSEG_SIZE * i + 8)} for i in range(nr)]
+    return {"kimage": kimage, "start": _u64(head, KIMAGE_START), "segments": segs}
+
+
+# QEMU virt's first GICv3 redistributor (hw/arm/virt.c memory map: VIRT_GIC_REDIST)
+# and its RD_base registers GICR_PROPBASER, GICR_PENDBASER.
+VIRT_GICR0 = 0x080a0000
+GICR_PROPBASER, GICR_PENDBASER = 0x70, 0x78
+
+
+def read_lpi_tables(g):
+    """The first redistributor's LPI property and pending tables (physical
+    ranges), read through the gdb stub in physical-memory mode while the
+    guest is stopped; None when the stub cannot."""
+    try:
+        if g.rsp.command("Qqemu.PhyMemMode:1") != "OK":
+            return None
+        try:
+            raw = g.rsp.mem(VIRT_GICR0 + GICR_PROPBASER, 16)
+        finally:
+            g.rsp.command("Qqemu.PhyMemMode:0")
+    except GuestError:
+        return None
+    prop, pend = _u64(raw, 0), _u64(raw, 8)
+    idbits = (prop & 0x1f) + 1
+    pbase = prop & 0x000ffffffffff000
+    nbase = pend & 0x000fffffffff0000
+    return {"propbaser": "0x%x" % prop, "pendbaser": "0x%x" % pend,
+            "lpis_enabled": bool(pbase),
+            # property table: one byte per LPI (INTIDs 8192 up); pending
+            # table: one bit per INTID, at least 64 KiB as Linux allocates it
+            "prop": [pbase, max(0, (1 << idbits) - 8192)],
+            "pend": [nbase, max(1 << 16, (1 << idbits) // 8)]}
+
+
+def lpi_overlaps(lpi, segs):
+    """Which kimage segments cover a live LPI table (the next kernel's pages
+    written over memory the GIC keeps reading and writing)."""
+    out = []
+    if not lpi or not lpi.get("lpis_enabled"):
+        return out
+    for what in ("prop", "pend"):
+        base, size = lpi[what]
+        for i, sg in enumerate(segs):
+            if sg["mem"] < base + size and base < sg["mem"] + sg["memsz"]:
+                out.append({"table": what, "table_range": ["0x%x" % base, "0x%x" % (base + size)],
+                            "segment": i, "segment_range": ["0x%x" % sg["mem"],
+                                                            "0x%x" % (sg["mem"] + sg["memsz"])]})
+    return out
+
+
+def relocates_mmu_on(kernel_name):
+    """Linux relocates kexec_load/kexec_file_load segments with the MMU on
+    since 5.16 (arm64_relocate_new_kernel under the kimage's copy of the
+    linear map); before, with the MMU and caches off."""
+    major, minor = (int(x) for x in kernel_name.split(".")[:2])
+    return (major, minor) >= (5, 16)
+
+
+def image_size(path):
+    """An arm64 Image's image_size header field (memory it takes)."""
+    with open(path, "rb") as f:
+        hdr = f.read(64)
+    return _u64(hdr, 16)
+
+
+def l2l_bytes(variant, kernel_name, kim, report, payload):
+    """What the reboot (machine_kexec onward) copies and hashes, in bytes,
+    and what the load holds in memory, from the kimage's segments (read at
+    machine_kexec) and, for kreloc, the shim's report.  @payload: the
+    Image and initramfs sizes."""
+    if not kim:
+        return None             # no debugger (KVM) or no machine_kexec stop: unknown
+    segs = kim["segments"]
+    seg_total = sum(s["memsz"] for s in segs)
+    on = relocates_mmu_on(kernel_name)
+    out = {"segments_bytes": seg_total, "nr_segments": len(segs),
+           "linux_copy_mmu_on": seg_total if on else 0,
+           "linux_copy_mmu_off": 0 if on else seg_total}
+    out["copied_mmu_on"] = out["linux_copy_mmu_on"]
+    out["copied_mmu_off"] = out["linux_copy_mmu_off"]
+    out["hashed_caches_off"] = 0
+    out["hashed_caches_on"] = 0
+    if variant in ("kexec-l", "kexec-li"):
+        # the purgatory is the segment holding the entry point; it hashes
+        # every other segment, memsz bytes each, with the MMU off (-i: none)
+        purg = [s for s in segs if s["mem"] <= kim["start"] < s["mem"] + s["memsz"]]
+        out["purgatory_bytes"] = purg[0]["memsz"] if purg else None
+        if variant == "kexec-l" and purg:
+            out["hashed_caches_off"] = seg_total - purg[0]["memsz"]
+        out["load_memory"] = seg_total
+    elif variant == "kexec-s":
+        out["load_memory"] = seg_total
+    else:
+        rep = report or {}
+        out["copied_mmu_on"] += rep.get("bytes_copied_mmu_on", 0)
+        out["copied_mmu_off"] += rep.get("bytes_copied_mmu_off", 0)
+        out["shim_copy_mmu_on"] = rep.get("bytes_copied_mmu_on")
+        out["shim_copy_mmu_off"] = rep.get("bytes_copied_mmu_off")
+        if rep.get("verified"):
+            pb = rep.get("payload_bytes") or {}
+            out["hashed_caches_on"] = pb.get("kernel", 0) + pb.get("initrd", 0)
+        # pinned holder pages of the Image and initramfs + the small segments
+        holder = sum(-(-n // PAGE) * PAGE for n in payload)
+        out["holder_bytes"] = holder
+        out["load_memory"] = holder + seg_total
+    return out
+
+
+def _drain_console(g):
+    """Read what the stopped guest has already written to its console."""
+    fd = g.proc.stdout.fileno()
+    while select.select([fd], [], [], 0)[0]:
+        if g._read_console() is None:
+            return
+
+
+def run_l2l(ctx, kern, size, variant, mem, name):
+    """Linux to Linux on kernel @kern (a dict: name, image, syms, gic): the
+    kernel boots the L2L initramfs, whose init loads the payload (the same
+    kernel + the size's initramfs) with @variant's command and reboots into
+    it.  Breakpoints from the start: __arm64_sys_getcpu (every counter read:
+    the empty bracket, the load's bracket, the one before exec, then the next
+    init's), __arm64_sys_reboot, machine_kexec; at machine_kexec the kimage
+    is read and the next stops set (purgatory or stub, shim, kernel entry)."""
+    mode = L2L_MODE[variant]
+    kx = size["l2l_initramfs"]["kreloc" if mode.startswith("kreloc") else "kexec"]
+    append = "console=ttyAMA0 quiet panic=-1 nokaslr kreloc.bench.load=%s" % mode
+    argv = machine_argv(ctx.accel, mem, kern["gic"]) + ["-kernel", kern["image"], "-initrd", kx,
+                                                        "-append", append]
+    use_gdb = ctx.accel == "tcg"
+    res = {"scenario": "l2l", "variant": variant, "kernel": kern["name"], "gic": kern["gic"],
+           "size": size["label"], "mem": mem, "first_kernel_cmdline": append,
+           "first_initramfs_bytes": os.path.getsize(kx)}
+    g = Guest(argv, os.path.join(ctx.logdir, name + ".log"), gdb=use_gdb, qmp=use_gdb,
+              timeout=ctx.timeout)
+    res["qemu_argv"] = g.argv
+    stops = Stops(g) if use_gdb else None
+    syms = kern["syms"]
+    kd = {}
+    cnt = {}
+    mem_info = {}
+    kim = None
+    ssyms = shim_symbols(ctx.l2l_shim_elf) if mode.startswith("kreloc") else {}
+    enter_off = ssyms.get("kreloc_reloc_enter")
+    shim_base = [None]
+    entry_set = [False]
+
+    def set_entry(addr):
+        if not entry_set[0]:
+            stops.add(addr, "kernel_entry")
+            entry_set[0] = True
+
+    try:
+        if use_gdb:
+            stops.add(syms["__arm64_sys_getcpu"], "counter", keep=True)
+            stops.add(syms["__arm64_sys_reboot"], "reboot_syscall")
+            stops.add(syms["machine_kexec"], "machine_kexec")
+            g.cont()
+        for kind, val in g.events():
+            if kind == "line":
+                for key in ("null-start", "null-end", "load-start", "load-end", "exec"):
+                    c = _cnt(val, "kreloc-kexec: " + key)
+                    if c:
+                        cnt[key] = c
+                m = re.search(r"kreloc-kexec: meminfo-(before|after) MemFree=(\d+) "
+                              r"MemAvailable=(\d+)(?: PcpPages=(\d+))?", val)
+                if m:
+                    mem_info[m.group(1)] = {"MemFree_kB": int(m.group(2)),
+                                            "MemAvailable_kB": int(m.group(3)),
+                                            "pcp_pages": int(m.group(4) or 0)}
+                m = re.search(r"kreloc-kexec: load-status=(\d+)", val)
+                if m:
+                    res["load_status"] = int(m.group(1))
+                m = re.search(r"kreloc-kexec: release=(\S+)", val)
+                if m:
+                    res["first_release"] = m.group(1)
+                m = re.search(r"kexec-d .*kernel_segment: *([0-9a-f]+)", val)
+                if m:
+                    kd["kernel_segment"] = int(m.group(1), 16)
+                m = re.search(r"kexec-d .*text_offset: *([0-9a-f]+)", val)
+                if m:
+                    kd["text_offset"] = int(m.group(1), 16)
+                if "kreloc-kexec: load-out " in val:
+                    res.setdefault("load_out", []).append(val.split("load-out ", 1)[1])
+                if "kreloc-kexec: failed" in val:
+                    res["error"] = val.split("kreloc-kexec: ", 1)[1]
+                if use_gdb and mode.startswith("kreloc") and kim is not None:
+                    m = re.search(r"kreloc: shim \S+ at EL\d, image 0x([0-9a-f]+)", val)
+                    if m and enter_off is not None and int(m.group(1), 16) != shim_base[0]:
+                        g.stop_now()        # the shim is elsewhere: move the breakpoint
+                        if shim_base[0] is not None and shim_base[0] + enter_off in stops.by_addr:
+                            g.rsp.breakpoint(shim_base[0] + enter_off, False)
+                            del stops.by_addr[shim_base[0] + enter_off]
+                        shim_base[0] = int(m.group(1), 16)
+                        stops.add(shim_base[0] + enter_off, "shim_enter")
+                        g.cont()
+            elif kind == "stop":
+                nm, pc, keep = stops.hit()
+                if nm == "machine_kexec":
+                    # past the point of no return: the kimage says where it goes
+                    kim = read_kimage(g)
+                    if int(kern["gic"]) == 3:
+                        lpi = read_lpi_tables(g)
+                        res["lpi_tables"] = lpi and {"prop": ["0x%x" % x for x in lpi["prop"]],
+                                                     "pend": ["0x%x" % x for x in lpi["pend"]],
+                                                     "propbaser": lpi["propbaser"],
+                                                     "pendbaser": lpi["pendbaser"]}
+                        res["lpi_overlaps"] = lpi_overlaps(lpi, kim["segments"])
+                    if mode in ("l", "li"):
+                        stops.add(kim["start"], "purgatory")
+                        if "kernel_segment" in kd:
+                            set_entry(kd["kernel_segment"] + kd.get("text_offset", 0))
+                    elif mode == "s":
+                        set_entry(kim["start"])
+                    else:
+                        stops.add(kim["start"], "stub")
+                        isz = -(-image_size(ctx.l2l_shim) // PAGE) * PAGE
+                        for sg in kim["segments"]:
+                            if sg["mem"] % (2 * MIB) == 0 and sg["memsz"] == isz and enter_off is not None:
+                                shim_base[0] = sg["mem"]
+                                stops.add(sg["mem"] + enter_off, "shim_enter")
+                                break
+                elif nm == "shim_enter" and not entry_set[0]:
+                    # the shim has printed where the kernel goes: read the
+                    # console up to here (no interrupt of the running guest,
+                    # whose stop reply could be taken for a breakpoint's)
+                    _drain_console(g)
+                    for line in reversed(g.lines):
+                        m = re.search(r"kreloc: \S+ mode; kernel 0x([0-9a-f]+)", line)
+                        if m:
+                            set_entry(int(m.group(1), 16))
+                            break
+                stops.resume(pc, keep)
+            elif kind == "exit":
+                res["qemu_exit"] = val
+    except (GuestError, OSError, KeyError) as e:
+        res["error"] = str(e)
+    finally:
+        g.close()
+    parsed = _finish(g, res)
+    if any("kexec_file_load not available" in x for x in res.get("load_out", [])):
+        # not a failure of the bench: this kernel has no kexec_file_load
+        # (ENOSYS); kexec-tools says so and exits
+        res["not_run"] = ("kexec_file_load not available in this kernel (kexec-tools: "
+                          "\"syscall kexec_file_load not available\")")
+        res.pop("error", None)
+        return res
+    res["init_marker"] = parsed["init_marker"]
+    res["init_cmdline"] = parsed["cmdline"]
+    res["release"] = parsed["release"]
+    res["meminfo"] = mem_info
+    res["kexec_d"] = {k: "0x%x" % v for k, v in kd.items()}
+    if kim:
+        res["kimage"] = {"start": "0x%x" % kim["start"],
+                         "segments": [{"mem": "0x%x" % sg["mem"], "memsz": sg["memsz"],
+                                       "bufsz": sg["bufsz"]} for sg in kim["segments"]]}
+    report = None
+    if mode.startswith("kreloc"):
+        report = console_report.build_report(parsed, size["cmdline"], 1, True)
+        res["report"] = report
+        if report.get("result") != "ok" and "error" not in res:
+            res["error"] = report.get("error", "boot failed")
+    res["bytes"] = l2l_bytes(variant, kern["name"], kim, report,
+                             (size["image_bytes"], size["initrd_bytes"]))
+    if "before" in mem_info and "after" in mem_info:
+        b, a = mem_info["before"], mem_info["after"]
+        res["load_free_drop_bytes"] = ((b["MemFree_kB"] - a["MemFree_kB"]) * 1024
+                                       + (b["pcp_pages"] - a["pcp_pages"]) * PAGE)
+    if "load-start" in cnt and "load-end" in cnt:
+        res["load_ticks"] = cnt["load-end"][0] - cnt["load-start"][0]
+    if "null-start" in cnt and "null-end" in cnt:
+        res["load_null_ticks"] = cnt["null-end"][0] - cnt["null-start"][0]
+    res["cntfrq"] = (cnt.get("exec") or cnt.get("load-start") or (None, None))[1] or parsed["cntfrq"]
+    if not parsed["init_marker"] and "error" not in res:
+        res["error"] = "the next kernel's init marker not seen"
+    elif parsed["cmdline"] != size["cmdline"] and "error" not in res:
+        res["error"] = "next kernel cmdline %r" % parsed["cmdline"]
+    if stops is None:
+        return res
+    res["stops"] = stops.hits
+    i_mk, m_i = stops.first("machine_kexec")
+    before = [h["icount"] for h in stops.hits[:m_i if m_i is not None else len(stops.hits)]
+              if h["name"] == "counter"]
+    # counter reads before machine_kexec: null-start, null-end, load-start,
+    # load-end, exec (any other getcpu call would break the pairing)
+    if len(before) == 5:
+        res["load_null_instructions"] = before[1] - before[0]
+        res["load_bracket_instructions"] = before[3] - before[2]
+        res["load_instructions"] = res["load_bracket_instructions"] - res["load_null_instructions"]
+        i_exec = before[4]
+    else:
+        res["load_instructions_error"] = "%d counter stops before machine_kexec, not 5" % len(before)
+        i_exec = before[-1] if before else None
+    i_reboot, _ = stops.first("reboot_syscall")
+    i_entry, k = stops.first("kernel_entry")
+    i_init, _ = stops.first("counter", after=k) if k is not None else (None, None)
+    res["shutdown"] = _diff(i_exec, i_mk)
+    res["shutdown_user"] = _diff(i_exec, i_reboot)
+    res["shutdown_kernel"] = _diff(i_reboot, i_mk)
+    res["relocation"] = _diff(i_mk, i_entry)
+    res["startup"] = _diff(i_entry, i_init)
+    if mode in ("l", "li"):
+        i_p, _ = stops.first("purgatory")
+        res["relocation_linux_copy"] = _diff(i_mk, i_p)
+        res["relocation_purgatory"] = _diff(i_p, i_entry)
+    elif mode == "s":
+        res["relocation_linux_copy"] = res["relocation"]
+    else:
+        i_stub, _ = stops.first("stub")
+        i_se, _ = stops.first("shim_enter")
+        res["relocation_linux_copy"] = _diff(i_mk, i_stub)
+        res["relocation_shim_setup"] = _diff(i_stub, i_se)
+        res["relocation_trampoline"] = _diff(i_se, i_entry)
+    res["wall_phases_s"] = _wall(stops, [("relocation", "machine_kexec", "kernel_entry")])
     return res

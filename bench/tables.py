@@ -189,7 +189,98 @@ def summarise(result):
             / MIB / 12, 2)
     targets.append(t)
     summary["targets"] = targets
+    summary["l2l"] = summarise_l2l(result)
     return summary
+
+
+# ---- Linux to Linux (issue 11) -----------------------------------------------------
+L2L_ORDER = ["kexec-l", "kexec-li", "kexec-s", "kreloc-live", "kreloc-live-nv"]
+L2L_TITLE = {"kexec-l": "kexec -l (purgatory checks)", "kexec-li": "kexec -l -i (no checks)",
+             "kexec-s": "kexec -s (kexec_file_load)", "kreloc-live": "kreloc load + exec (verify)",
+             "kreloc-live-nv": "kreloc load --no-verify + exec"}
+# Published hardware figures (engineering brief; MB taken as 10^6 bytes):
+# bytes per second with the MMU off and on.
+HW_RATES = [("ThunderX2", 84e6 / 7.49, 84e6 / 0.039, "84 MB: 7.49 s MMU off, 0.039 s MMU on"),
+            ("Stingray", 25e6 / 0.44, 25e6 / 0.022, "25 MB: 0.44 s MMU off, 0.022 s MMU on")]
+
+
+def _l2l_runs(result):
+    return [r for r in result.get("runs", []) if r.get("scenario") == "l2l"]
+
+
+def summarise_l2l(result):
+    """Per kernel, size and variant: the phases, load, bytes and memory; the
+    issue's ratios; the hardware projection of the copied bytes."""
+    kinfo = (result.get("l2l") or {}).get("kernels", {})
+    rows = {}
+    for r in _l2l_runs(result):
+        key = "%s/%s/%s" % (r["kernel"], r["size"], r["variant"])
+        e = {"kernel": r["kernel"], "size": r["size"], "variant": r["variant"],
+             "gic": r.get("gic", (kinfo.get(r["kernel"]) or {}).get("gic"))}
+        if r.get("not_run"):
+            e["not_run"] = r["not_run"]
+            rows[key] = e
+            continue
+        sz = [z for z in (kinfo.get(r["kernel"]) or {}).get("sizes", []) if z["label"] == r["size"]]
+        e["payload_bytes"] = sz[0]["payload_bytes"] if sz else None
+        e["ok"] = not r.get("error")
+        e["error"] = r.get("error")
+        for k in ("shutdown", "relocation", "startup", "relocation_linux_copy",
+                  "relocation_purgatory", "relocation_shim_setup", "relocation_trampoline",
+                  "load_instructions", "load_bracket_instructions", "load_null_instructions",
+                  "load_instructions_error", "load_free_drop_bytes"):
+            e[k] = r.get(k)
+        b = r.get("bytes") or {}
+        for k in ("copied_mmu_off", "copied_mmu_on", "hashed_caches_off", "hashed_caches_on",
+                  "load_memory", "segments_bytes", "holder_bytes"):
+            e[k] = b.get(k)
+        e["load_ns"] = _ticks_ns(r.get("load_ticks"), r.get("cntfrq"))
+        e["wall_relocation_s"] = (r.get("wall_phases_s") or {}).get("relocation")
+        if e["ok"]:
+            e["projection_s"] = {}
+            for hw, off, on, _ in HW_RATES:
+                if e["copied_mmu_off"] is not None and e["copied_mmu_on"] is not None:
+                    e["projection_s"][hw] = round(e["copied_mmu_off"] / off
+                                                  + e["copied_mmu_on"] / on, 4)
+        rows[key] = e
+
+    def get(k, size, v, field):
+        e = rows.get("%s/%s/%s" % (k, size, v)) or {}
+        return e.get(field) if e.get("ok") else None
+
+    ratios = []
+    sizes = sorted({e["size"] for e in rows.values()}, key=int)
+    for size in sizes:
+        a, b = get("5.10", size, "kreloc-live", "copied_mmu_off"), get("5.10", size, "kexec-l", "copied_mmu_off")
+        ratios.append({"size": size, "what": "MMU-off bytes, kreloc reboot from 5.10 as % of "
+                       "kexec-tools' (kreloc load+exec / kexec -l, 5.10)",
+                       "value": None if a is None or not b else round(100.0 * a / b, 3),
+                       "unit": "%", "target": 1.0})
+        for k in ("6.1", "5.10"):
+            ratios.append({"size": size, "what": "verified relocation phase (machine_kexec to next "
+                           "kernel's first instruction), kreloc load+exec / kexec -l, %s" % k,
+                           "value": _ratio(get(k, size, "kreloc-live", "relocation"),
+                                           get(k, size, "kexec-l", "relocation"), 4),
+                           "unit": "x", "target": 0.1})
+        # 6.1 / kexec -l -i too: the unverified kexec-tools reboot that runs
+        # where kexec_file_load is not built in
+        for k, base in (("5.10", "kexec-li"), ("6.1", "kexec-s"), ("6.1", "kexec-li")):
+            ratios.append({"size": size, "what": "unverified relocation phase, kreloc load "
+                           "--no-verify + exec / %s, %s" % ({"kexec-li": "kexec -l -i",
+                                                            "kexec-s": "kexec -s"}[base], k),
+                           "value": _ratio(get(k, size, "kreloc-live-nv", "relocation"),
+                                           get(k, size, base, "relocation"), 4),
+                           "unit": "x", "target": 1.3})
+        for k in ("6.1", "5.10"):
+            for mine, base in (("kreloc-live", "kexec-l"), ("kreloc-live-nv", "kexec-li")):
+                ratios.append({"size": size, "what": "load instructions, %s / %s, %s"
+                               % (L2L_TITLE[mine], L2L_TITLE[base], k),
+                               "value": _ratio(get(k, size, mine, "load_instructions"),
+                                               get(k, size, base, "load_instructions"), 4),
+                               "unit": "x", "target": 0.5})
+    for t in ratios:
+        t["met"] = None if t["value"] is None else t["value"] <= t["target"]
+    return {"rows": rows, "ratios": ratios}
 
 
 # ---- Markdown -------------------------------------------------------------------
@@ -197,6 +288,8 @@ def _m(n):
     """Instructions in millions."""
     if n is None:
         return "—"
+    if n < 10000:
+        return "{:,}".format(n)
     if n >= 100e6:
         return "%.0f M" % (n / 1e6)
     return "%.2f M" % (n / 1e6)
@@ -369,9 +462,120 @@ def markdown(result, json_path=None, png_path=None):
             met = "not measured" if t["met"] is None else ("yes" if t["met"] else "**no**")
             out.append("| %s | %s | %s |" % (t["target"], fig, met))
         out.append("")
+    out += markdown_l2l(result, s)
     if json_path:
         out.append("Raw figures: `%s`." % json_path + (" Plot: `%s`." % png_path if png_path else ""))
     return "\n".join(out)
+
+
+def _b(n):
+    """Bytes, readably."""
+    if n is None:
+        return "—"
+    if n == 0:
+        return "0"
+    if n < MIB:
+        return "%.1f KiB" % (n / 1024)
+    return "%.2f MiB" % (n / MIB)
+
+
+def markdown_l2l(result, s):
+    l2l = s.get("l2l") or summarise_l2l(result)
+    rows = l2l["rows"]
+    if not rows:
+        return []
+    kinfo = (result.get("l2l") or {}).get("kernels", {})
+    unit = ("instructions, QEMU TCG -icount shift=0" if result.get("accel") == "tcg" else
+            "KVM: no debugger, so no phase, load or byte figure; the JSON has the counter "
+            "values and whole-run times")
+    out = ["Linux to Linux (issue 11): the kernel boots, loads the same kernel + the payload's "
+           "initramfs and reboots into it (" + unit + "). Kernels: %s. "
+           "Load instructions: QEMU's icount between the counter reads just before and after "
+           "the load command, minus the same bracket around `busybox true`. Bytes from the "
+           "kimage's segments read at machine_kexec and, for kreloc, the shim's report; "
+           "load memory: kexec-tools, the segments the kernel copies at load; kreloc, the "
+           "pinned holder pages of the Image and initramfs + its small segments."
+           % ", ".join("%s = %s (GICv%s)" % (k, v.get("release") or "not in the cache",
+                                             v.get("gic")) for k, v in sorted(kinfo.items())),
+           ""]
+    l2 = result.get("l2l") or {}
+    if any(e["variant"].startswith("kreloc-") and not e.get("not_run") for e in rows.values()):
+        out[0] += " kreloc CLI: `%s`, shim: `%s`." % (l2.get("kreloc_cli"), l2.get("shim"))
+    if l2.get("guest_mem"):
+        out[0] += " Guest RAM %s." % l2["guest_mem"]
+    out.append("| kernel | payload | scenario | shutdown | relocation | startup | load instr "
+               "| copied MMU off | copied MMU on | hashed caches off | hashed caches on "
+               "| load memory | free-memory drop at load |")
+    out.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+
+    def order(key):
+        k, size, v = key.split("/")
+        return (int(size), [int(x) for x in k.split(".")], L2L_ORDER.index(v))
+    for key in sorted(rows, key=order):
+        e = rows[key]
+        pay = "%s MiB" % e["size"] if not e.get("payload_bytes") else "%.2f MiB" % (e["payload_bytes"] / MIB)
+        name = L2L_TITLE[e["variant"]] + " (GICv%s)" % e.get("gic")
+        if e.get("not_run"):
+            out.append("| %s | %s | %s | not run: %s |  |  |  |  |  |  |  |  |  |"
+                       % (e["kernel"], pay, name, e["not_run"]))
+            continue
+        if not e["ok"]:
+            name += " (FAILED: %s)" % e["error"]
+        li = _m(e.get("load_instructions")) if e.get("load_instructions") is not None else \
+            ("— (%s)" % e["load_instructions_error"] if e.get("load_instructions_error") else "—")
+        out.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            e["kernel"], pay, name, _m(e.get("shutdown")), _m(e.get("relocation")),
+            _m(e.get("startup")), li, _b(e.get("copied_mmu_off")), _b(e.get("copied_mmu_on")),
+            _b(e.get("hashed_caches_off")), _b(e.get("hashed_caches_on")), _b(e.get("load_memory")),
+            _b(e.get("load_free_drop_bytes"))))
+    out.append("")
+    out.append("The relocation phase split (instructions): Linux's copy (machine_kexec to the "
+               "purgatory, the kreloc stub, or the next kernel for kexec -s); kexec-tools' "
+               "purgatory; kreloc's shim from its entry (plan, verify, tables) to its "
+               "trampoline, and the trampoline (copy, MMU off, jump):")
+    out.append("")
+    out.append("| kernel | payload | scenario | Linux's copy | purgatory | shim set-up | trampoline "
+               "| load (virtual ns) | wall-clock relocation (s, this run) |")
+    out.append("|---|---|---|---|---|---|---|---|---|")
+    for key in sorted(rows, key=order):
+        e = rows[key]
+        if e.get("not_run"):
+            continue
+        out.append("| %s | %s MiB | %s | %s | %s | %s | %s | %s | %s |" % (
+            e["kernel"], e["size"], L2L_TITLE[e["variant"]], _m(e.get("relocation_linux_copy")),
+            _m(e.get("relocation_purgatory")), _m(e.get("relocation_shim_setup")),
+            _m(e.get("relocation_trampoline")),
+            "—" if e.get("load_ns") is None else "{:,}".format(e["load_ns"]),
+            "—" if e.get("wall_relocation_s") is None else e["wall_relocation_s"]))
+    out.append("")
+    out.append("Targets of issue 11:")
+    out.append("")
+    out.append("| payload | ratio | figure | target | met |")
+    out.append("|---|---|---|---|---|")
+    for t in l2l["ratios"]:
+        fig = "not measured" if t["value"] is None else (
+            "%s%%" % t["value"] if t["unit"] == "%" else "%sx" % t["value"])
+        tgt = ("<= %s%%" % t["target"]) if t["unit"] == "%" else ("<= %sx" % t["target"])
+        met = "not measured" if t["met"] is None else ("yes" if t["met"] else "**no**")
+        out.append("| %s MiB | %s | %s | %s | %s |" % (t["size"], t["what"], fig, tgt, met))
+    out.append("")
+    out.append("**Projection, not a measurement**: the published hardware rates (%s) applied to "
+               "the bytes each run copied with the MMU off and on; hashing, cache maintenance "
+               "and everything else left out:" % "; ".join("%s %s" % (hw, d) for hw, _, _, d in HW_RATES))
+    out.append("")
+    out.append("| kernel | payload | scenario | copied MMU off | copied MMU on | "
+               + " | ".join("projected copy time, %s rates" % hw for hw, _, _, _ in HW_RATES) + " |")
+    out.append("|---|---|---|---|---|" + "---|" * len(HW_RATES))
+    for key in sorted(rows, key=order):
+        e = rows[key]
+        if not e.get("projection_s"):
+            continue
+        out.append("| %s | %s MiB | %s | %s | %s | %s |" % (
+            e["kernel"], e["size"], L2L_TITLE[e["variant"]], _b(e.get("copied_mmu_off")),
+            _b(e.get("copied_mmu_on")),
+            " | ".join("%.4f s (projection)" % e["projection_s"][hw] for hw, _, _, _ in HW_RATES)))
+    out.append("")
+    return out
 
 
 # ---- plot ------------------------------------------------------------------------
