@@ -20,11 +20,25 @@
  *   tree    the running tree with /chosen set for the shim:
  *           linux,initrd-start/end = the bundle's destination range
  *
- * Destinations: in RAM (the tree's memory nodes), clear of every
- * /memreserve/ and /reserved-memory range, of @avoid, and of every page of
- * the payload (the kernel writes the segments there before the shim runs),
- * as high in RAM as they fit: the old kernel's early allocations (the GIC's
- * LPI tables among them) sit low, near its image.
+ * Destinations: in RAM (the tree's memory nodes), each inside one bank,
+ * clear of every /memreserve/ and /reserved-memory range, of @avoid, and of
+ * every page of the payload (the kernel writes the segments there before
+ * the shim runs), as high in RAM as they fit: the old kernel's early
+ * allocations (the GIC's LPI tables among them) sit low, near its image.
+ * Below 2^48: the shim maps itself, its tree and its bundle with tables
+ * that have no 52-bit descriptors.  Chosen the scarcest first (shim,
+ * bundle, tree, stub), each as high as it fits clear of those before it.
+ *
+ * The shim's tree keeps the running tree's bootargs (the shim reads its
+ * kreloc.* options there; the next kernel's command line is the bundle's
+ * CMDLINE, or those same bootargs without one) and drops what was the
+ * running kernel's: its initrd, crash-kernel properties, kaslr-seed and
+ * rng-seed (a seed is never handed on twice: the shim draws fresh ones from
+ * RNDR, or hands on none) and a previous hand-off's counter mailbox.
+ *
+ * The stub (arch/arm64/kexec_stub.S) reaches this code as bytes generated
+ * at build time (build/gen/kexec_stub.h, Makefile KEXEC_STUB_H); its two
+ * 8-byte literals are patched with the tree's and the shim's destinations.
  */
 #ifndef KRELOC_TOOLS_LIVE_H
 #define KRELOC_TOOLS_LIVE_H
@@ -83,9 +97,10 @@ struct kreloc_live_input {
 /** struct kreloc_live_segment - one kexec_load segment (struct kexec_segment). */
 struct kreloc_live_segment {
 	const char *what;	/* "stub", "shim", "bundle", "tree" */
-	const void *buf;
-	size_t bufsz;
-	uint64_t mem;		/* 4 KiB aligned */
+	const void *buf;	/* the plan's buffers; the shim's is @in->shim */
+	size_t bufsz;		/* stub: its code and literals, not a whole page */
+	uint64_t mem;		/* 4 KiB aligned; the shim's is its 2 MiB base
+				 * plus its text_offset: where it is entered */
 	uint64_t memsz;		/* 4 KiB aligned, >= bufsz */
 };
 
@@ -114,13 +129,27 @@ struct kreloc_live_plan {
  * @in:      the inputs (not modified)
  * @out:     filled on success; zeroed on failure
  * @culprit: on failure, a short name of the input at fault ("image",
- *           "initrd", "tree", "shim", "cmdline", "dtb", "pages", "memory")
+ *           "initrd", "tree", "shim", "cmdline", "dtb", "options", "pages",
+ *           "memory"; for KRELOC_E_NOMEM the buffer being built: "bundle",
+ *           "tree", "stub"); NULL on success.  May be NULL.
  *
- * Return: 0; KRELOC_E_INVAL; KRELOC_E_NOMEM (malloc); KRELOC_E_IMAGE_* (the
- * Image header or the shim's); KRELOC_E_FDT* (the running tree, @next_dtb);
- * KRELOC_E_BUNDLE_CMDLINE; KRELOC_E_PAGES_TABLE (a page unaligned or
- * wrapping); KRELOC_E_PAGES_RUNS (more than KRELOC_BUNDLE_MAX_PAGE_RUNS
- * runs); KRELOC_E_PAGES_NOT_RAM (a payload page outside the tree's RAM);
+ * Checked in this order: the Image header (@image_head_len < 64 is
+ * KRELOC_E_IMAGE_TRUNCATED; its image_size is checked against
+ * @image.size), the shim, the running tree, @next_dtb, @cmdline, @options,
+ * @avoid ("memory"), then every payload page ("pages"): 4 KiB aligned and
+ * not wrapping, then in RAM and not no-map, then the runs, counted per
+ * blob as bundle.h defines them and added up (@out->page_runs).
+ *
+ * Return: 0; KRELOC_E_INVAL (NULL @in or @out, no @image_head, @image.size
+ * 0, no page table, @nr_avoid over KRELOC_LIVE_MAX_AVOID); KRELOC_E_NOMEM
+ * (malloc); KRELOC_E_IMAGE_* (the Image header or the shim's);
+ * KRELOC_E_FDT* (the running tree, @next_dtb; also a /chosen/bootargs that
+ * is not one string of at most 2047 characters); KRELOC_E_BUNDLE_CMDLINE
+ * (over KRELOC_CMDLINE_MAX); KRELOC_E_BUNDLE_HEADER (@options unknown to
+ * the shim); KRELOC_E_OVERFLOW (an @avoid range wraps);
+ * KRELOC_E_PAGES_TABLE (a page unaligned or wrapping); KRELOC_E_PAGES_RUNS
+ * (more than KRELOC_BUNDLE_MAX_PAGE_RUNS runs); KRELOC_E_PAGES_NOT_RAM (a
+ * payload page outside the tree's RAM or in no-map memory);
  * KRELOC_E_LIVE_NO_ROOM (no destinations clear of the payload).
  */
 int kreloc_live_plan(const struct kreloc_live_input *in, struct kreloc_live_plan *out,
