@@ -23,8 +23,15 @@
 #include "pmu.h"
 #include "shim.h"
 
-/* The next kernel's device tree is built here, then staged like any segment. */
-static uint8_t fdt_buf[KRELOC_FDT_MAX_SIZE] __attribute__((aligned(8)));
+/*
+ * The next kernel's device tree is built here, then staged like any segment.
+ * In .noinit, past BSS: head.S does not zero it (2 MiB of stores with the
+ * MMU off, and the loader need not zero it either, see shim.lds.S).  Every
+ * byte is written before it is read, and only with the MMU and caches on, so
+ * a line the previous owner left for this memory is hit or written back
+ * coherently, never evicted over our data.
+ */
+static uint8_t fdt_buf[KRELOC_FDT_MAX_SIZE] __attribute__((aligned(8), section(".noinit")));
 
 /*
  * Pages for the shim's own translation tables, 4K granule: the bootstrap

@@ -4,7 +4,7 @@
  *
  * Linked position-independent at 0: head.S applies the R_AARCH64_RELATIVE
  * relocations for wherever a loader put us.  image_size in the header covers
- * everything up to _end, BSS and stack included, as the boot protocol asks;
+ * everything up to _end, BSS, stack and .noinit included, as the boot protocol asks;
  * scripts/set-image-size writes it after the link.
  */
 OUTPUT_FORMAT("elf64-littleaarch64")
@@ -48,6 +48,14 @@ SECTIONS
 		__stack_top = .;
 		. = ALIGN(4096);
 		__bss_end = .;
+	}
+	/*
+	 * Not zeroed by anyone: buffers written before they are read, with the
+	 * MMU on (shim/main.c).  image_size still covers them.
+	 */
+	.noinit (NOLOAD) : {
+		*(.noinit .noinit.*)
+		. = ALIGN(4096);
 	}
 	_end = .;
 

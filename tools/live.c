@@ -390,12 +390,14 @@ static int place_all(struct live_ctx *x)
 	kreloc_put_le64(o->stub + KRELOC_KEXEC_STUB_SHIM_OFF, shim_base + x->shim.text_offset);
 
 	o->seg[0] = (struct kreloc_live_segment){ "stub", o->stub, sizeof(kreloc_kexec_stub_bytes),
-						  stub, PAGE };
+						  stub, PAGE, PAGE };
 	o->seg[1] = (struct kreloc_live_segment){ "shim", x->in->shim, x->in->shim_len,
-						  shim_base + x->shim.text_offset, shim_memsz };
+						  shim_base + x->shim.text_offset,
+						  KRELOC_ALIGN_UP(x->in->shim_len, PAGE), shim_memsz };
 	o->seg[2] = (struct kreloc_live_segment){ "bundle", o->bundle, o->bundle_len,
-						  bundle, bundle_memsz };
-	o->seg[3] = (struct kreloc_live_segment){ "tree", o->tree, o->tree_len, tree, tree_memsz };
+						  bundle, bundle_memsz, bundle_memsz };
+	o->seg[3] = (struct kreloc_live_segment){ "tree", o->tree, o->tree_len, tree, tree_memsz,
+						  tree_memsz };
 	o->nr_seg = 4;
 	o->entry = stub;
 	return 0;

@@ -94,7 +94,14 @@ struct kreloc_live_input {
 	unsigned int nr_avoid;
 };
 
-/** struct kreloc_live_segment - one kexec_load segment (struct kexec_segment). */
+/**
+ * struct kreloc_live_segment - one kexec_load segment (struct kexec_segment).
+ * @span is @memsz except for the shim, whose segment is only its file: its
+ * BSS, up to image_size, lies past the segment, is kept clear of the payload
+ * and of the other segments, and is zeroed by the shim itself.  Linux would
+ * otherwise zero it too, with the MMU off on kernels before 5.16: 2 MiB of
+ * uncached stores for the shim's tree buffer, which needs no zeroing.
+ */
 struct kreloc_live_segment {
 	const char *what;	/* "stub", "shim", "bundle", "tree" */
 	const void *buf;	/* the plan's buffers; the shim's is @in->shim */
@@ -102,6 +109,7 @@ struct kreloc_live_segment {
 	uint64_t mem;		/* 4 KiB aligned; the shim's is its 2 MiB base
 				 * plus its text_offset: where it is entered */
 	uint64_t memsz;		/* 4 KiB aligned, >= bufsz */
+	uint64_t span;		/* bytes from @mem kept clear for it, >= memsz */
 };
 
 /**

@@ -2,10 +2,6 @@
 # SPDX-License-Identifier: MIT
 # live_load.sh - Linux -> `kreloc load` / `kreloc exec` -> shim -> Linux.
 #
-# DRAFT: kept as live_load.sh.draft so that tests/run (tests/e2e/*.sh) does
-# not pick it up before the arm64 CLI exists; the integrator renames it.
-# Until build/arm64-linux/kreloc exists it prints one FAIL naming it.
-#
 # The first kernel (Debian 12's 6.1, then Debian 11's 5.10, cases suffixed
 # _510) boots an initramfs whose /init is tests/initramfs/init-live, holding
 # the arm64 CLI as /bin/kreloc, the shim as /usr/lib/kreloc/shim.Image and
@@ -26,38 +22,23 @@
 #                     after it; lockdown is SKIPped when the kernel has no
 #                     /sys/kernel/security/lockdown
 #
-# KRELOC_LIVE_FAKE=1 runs the harness with tests/initramfs/kreloc-fake as
-# /bin/kreloc (kexec-tools and a bundle packed on the host stand in for the
-# CLI), to test this script and init-live alone; the flip case then fails by
-# design (the fake's "payload" is not the bundle).
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 e2e_init live_load
 
 CLI_ARM64=$E2E_ROOT/build/arm64-linux/kreloc
-FAKE=${KRELOC_LIVE_FAKE:-0}
 PAYLOAD_CMDLINE="console=ttyAMA0 kreloc.e2e=after-live"
 FIRST_CMDLINE="console=ttyAMA0 quiet"
 
-if [ "$FAKE" = 1 ]; then
-	cli=$E2E_ROOT/tests/initramfs/kreloc-fake
-	extra=(--kexec)
-	if [ ! -x "$CACHE/kexec-root/sbin/kexec" ]; then
-		"$E2E_ROOT/scripts/setup" --bench >"$E2E_OUT/live_load.setup" 2>&1 ||
-			{ e2e_fail live_load_setup "$(tail -n 1 "$E2E_OUT/live_load.setup")"; exit 0; }
-	fi
-else
-	cli=$CLI_ARM64
-	extra=()
-	if [ ! -x "$cli" ]; then
-		e2e_fail live_load_cli "missing ${cli#"$E2E_ROOT"/} (the arm64 kreloc CLI, for kreloc load)"
-		exit 0
-	fi
-	# The initramfs has no C library: the CLI must be static.
-	if "${CROSS:-aarch64-linux-gnu-}readelf" -lW "$cli" 2>/dev/null | grep -q 'INTERP'; then
-		e2e_fail live_load_cli "${cli#"$E2E_ROOT"/} is dynamically linked; the initramfs has no C library"
-		exit 0
-	fi
+cli=$CLI_ARM64
+if [ ! -x "$cli" ]; then
+	e2e_fail live_load_cli "missing ${cli#"$E2E_ROOT"/} (the arm64 kreloc CLI: make arm64-linux)"
+	exit 0
+fi
+# The initramfs has no C library: the CLI must be static.
+if "${CROSS:-aarch64-linux-gnu-}readelf" -lW "$cli" 2>/dev/null | grep -q 'INTERP'; then
+	e2e_fail live_load_cli "${cli#"$E2E_ROOT"/} is dynamically linked; the initramfs has no C library"
+	exit 0
 fi
 
 # /bin/asuid for the nonroot case: freestanding, as mkinitramfs builds cntvct.
@@ -78,24 +59,16 @@ printf '%s' "$PAYLOAD_CMDLINE" >"$E2E_OUT/live_load.cmdline"
 adds=(--add "$cli=bin/kreloc" --add "$E2E_SHIM=usr/lib/kreloc/shim.Image"
 	--add "$E2E_KERNEL=payload/Image" --add "$next_ird=payload/initrd"
 	--add "$E2E_OUT/live_load.cmdline=payload/cmdline" --add "$asuid=bin/asuid")
-if [ "$FAKE" = 1 ]; then
-	bundle=$E2E_OUT/live_load.fake.bundle
-	"$E2E_CLI" pack --image "$E2E_KERNEL" --initrd "$next_ird" --cmdline "$PAYLOAD_CMDLINE" \
-		-o "$bundle" >"$E2E_OUT/live_load.pack" 2>&1 ||
-		{ e2e_fail live_load_pack "$(tail -n 1 "$E2E_OUT/live_load.pack")"; exit 0; }
-	adds+=(--add "$bundle=payload/bundle")
-fi
 # Not gzipped: the Image is most of it, and the first kernel unpacks a plain
 # archive faster than it inflates one.
 ird=$E2E_OUT/live_load.cpio
-"$E2E_ROOT/scripts/mkinitramfs" --no-gzip "${extra[@]}" --init "$E2E_ROOT/tests/initramfs/init-live" \
+"$E2E_ROOT/scripts/mkinitramfs" --no-gzip --init "$E2E_ROOT/tests/initramfs/init-live" \
 	"${adds[@]}" "$ird" >>"$E2E_OUT/live_load.mk" 2>&1 ||
 	{ e2e_fail live_load_initramfs "$(tail -n 1 "$E2E_OUT/live_load.mk")"; exit 0; }
 
 # boot N FIRST_KERNEL EL [kreloc.live step]: the first boot and whatever
 # follows it; leaves E2E_LOG, E2E_RC and E2E_REPORT.  The timeout only stops
-# a hung guest: with kreloc-fake (a 50 MB archive) on a loaded 2-CPU host a
-# flip run took 157 s of wall time.
+# a hung guest: on a loaded 2-CPU host one case took 157 s of wall time.
 boot() {
 	local n=$1 kernel=$2 el=$3 step=${4:-}
 	E2E_LOG=$E2E_OUT/$n.log
@@ -109,6 +82,18 @@ boot() {
 	printf '%s\n' "$E2E_REPORT" >"$E2E_OUT/$n.report"
 }
 
+# zero_copy: the shim verified the payload, copied nothing with the MMU off,
+# and used every whole page of the Image and initrd where the holder process
+# had it (borrowed: no staging copy); only each partial last page is staged.
+zero_copy() {
+	printf '%s\n' "$E2E_REPORT" | python3 -c '
+import json, sys
+r = json.loads(sys.stdin.read().split(": ", 1)[1])
+whole = r["payload_bytes"]["kernel"] // 4096 + r["payload_bytes"]["initrd"] // 4096
+sys.exit(not (r["verified"] is True and r["bytes_copied_mmu_off"] == 0 and
+              r["borrowed_pages"] == whole))'
+}
+
 # load_status: the N of "kreloc-live: load-status=N" ("" when absent).
 load_status() {
 	sed -n 's/^kreloc-live: load-status=\([0-9][0-9]*\)$/\1/p' "$E2E_LOG" | head -n 1
@@ -120,10 +105,13 @@ refused() {
 	[ -n "$s" ] && [ "$s" != 0 ] && grep -q '^kreloc-live: done$' "$E2E_LOG" &&
 		! grep -q '^kreloc-live: exec$\|^kreloc: shim \|KRELOC-INIT-MARKER' "$E2E_LOG"
 }
-# flip_refused: the flip happened, the shim refused, no next kernel ran.
+# flip_refused: the flip happened, the shim refused it as a digest mismatch
+# and reset the machine (KRELOC_OPT_FAIL_RESET), no next kernel ran.
 flip_refused() {
 	grep -q '^kreloc-live: flip pid=[0-9]* va=0x[0-9a-fA-F]* old=[0-9]* new=[0-9]* readback=' "$E2E_LOG" &&
-		grep -q 'kreloc-shim-error: E_' "$E2E_LOG" && ! grep -q 'KRELOC-INIT-MARKER' "$E2E_LOG"
+		grep -q '^kreloc-shim-error: E_BUNDLE_CHECKSUM' "$E2E_LOG" &&
+		grep -q '^kreloc-shim: resetting the machine' "$E2E_LOG" &&
+		! grep -q 'KRELOC-INIT-MARKER' "$E2E_LOG"
 }
 
 # The first kernels, "directory suffix" pairs (see kexec_shim.sh).
@@ -150,6 +138,8 @@ for ((k = 0; k < ${#FIRST_KERNELS[@]}; k += 2)); do
 			grep -qxF "kreloc-init: cmdline=$PAYLOAD_CMDLINE" "$E2E_LOG"
 		e2e_check "${n}_booted" "result $(e2e_get result): $(e2e_get error)" \
 			[ "$(e2e_get result)" = ok ]
+		e2e_check "${n}_zero_copy_verified" "verified=$(e2e_get verified) mmu_off=$(e2e_get bytes_copied_mmu_off) borrowed=$(e2e_get borrowed_pages)" \
+			zero_copy
 	done
 
 	n=live_load_flip$sfx
