@@ -63,9 +63,9 @@ static void usage_load_opts(FILE *f)
 		"                     one, /sys/firmware/fdt, with /chosen rewritten)\n"
 		"  --shim FILE        the shim Image (default: the first of %s,\n"
 		"                     %s, %s)\n"
-		"  --no-verify        do not let the shim check the payload's SHA-256 before\n"
-		"                     the hand-off.  RISK: a payload page changed or moved after\n"
-		"                     load is then booted unchecked\n",
+		"  --no-verify        compute no SHA-256 at load, and let the shim check none\n"
+		"                     before the hand-off.  RISK: a payload page changed or\n"
+		"                     moved after load is then booted unchecked\n",
 		shim_defaults[0], shim_defaults[1], shim_defaults[2]);
 }
 
@@ -604,6 +604,15 @@ static int check_inputs(const struct live_opts *o, struct live_inputs *in)
 	return 0;
 }
 
+/* A digest in hex, or "none" when load --no-verify computed none. */
+static void sha_text(char out[65], const uint8_t sha[32], bool computed)
+{
+	if (computed)
+		cli_hex(out, sha, 32);
+	else
+		snprintf(out, 65, "none");
+}
+
 static void print_plan(const struct live_opts *o, const struct os_stage *st,
 		       const struct kreloc_live_plan *p, uint64_t pages, bool local)
 {
@@ -611,11 +620,11 @@ static void print_plan(const struct live_opts *o, const struct os_stage *st,
 
 	if (local)
 		printf("pages:    this process's pages; the holder's will differ\n");
-	cli_hex(h, st->image_sha, 32);
+	sha_text(h, st->image_sha, !o->no_verify || local);
 	printf("image:    %s, %" PRIu64 " bytes, %" PRIu64 " pages, sha256 %s\n", o->image,
 	       st->image_size, os_stage_pages(st->image_size), h);
 	if (st->initrd_size) {
-		cli_hex(h, st->initrd_sha, 32);
+		sha_text(h, st->initrd_sha, !o->no_verify || local);
 		printf("initrd:   %s, %" PRIu64 " bytes, %" PRIu64 " pages, sha256 %s\n", o->initrd,
 		       st->initrd_size, os_stage_pages(st->initrd_size), h);
 	}
@@ -685,7 +694,7 @@ static int run_load(const struct live_opts *o, enum live_mode mode)
 	if (mode == MODE_PLAN) {
 		e = os_stage_local(o->image, o->initrd, &st, why, sizeof(why));
 	} else {
-		holder = os_holder_start(o->image, o->initrd, &st, why, sizeof(why));
+		holder = os_holder_start(o->image, o->initrd, !o->no_verify, &st, why, sizeof(why));
 		e = holder < 0 ? (int)holder : 0;
 	}
 	if (e) {
@@ -784,8 +793,8 @@ static int run_load(const struct live_opts *o, enum live_mode mode)
 	s.addr = st.addr;
 	s.image_size = st.image_size;
 	s.initrd_size = st.initrd_size;
-	cli_hex(s.image_sha, st.image_sha, 32);
-	cli_hex(s.initrd_sha, st.initrd_sha, 32);
+	sha_text(s.image_sha, st.image_sha, !o->no_verify);
+	sha_text(s.initrd_sha, st.initrd_sha, !o->no_verify);
 	s.pages = n_img + n_ird;
 	s.runs = plan.page_runs;
 	s.entry = plan.entry;

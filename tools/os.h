@@ -108,10 +108,11 @@ uint64_t os_stage_pages(uint64_t size);
  * os_holder_start() - start the holder process that owns the payload's
  * memory and outlives this one: fork, setsid, exec of this program as
  * OS_HOLDER_ARGV0, which maps, reads, hashes, locks and pins the payload
- * and reports back.  @initrd may be NULL.
+ * and reports back.  @initrd may be NULL.  @hash false (`load --no-verify`):
+ * no digests are computed, @st's stay zero.
  * Return: the holder's pid (> 0), or -errno with @why set (one line).
  */
-long os_holder_start(const char *image, const char *initrd, struct os_stage *st,
+long os_holder_start(const char *image, const char *initrd, bool hash, struct os_stage *st,
 		     char *why, size_t whysz);
 
 /** os_holder_main() - the holder itself (main() runs it for OS_HOLDER_CMD). Never returns on success. */

@@ -347,14 +347,16 @@ uint64_t os_stage_pages(uint64_t size)
 	return (size + OS_PAGE_SIZE - 1) / OS_PAGE_SIZE;
 }
 
-/* Read all of @fd into @dst (exactly @size bytes), hashing as it goes. */
+/* Read all of @fd into @dst (exactly @size bytes), hashing as it goes
+ * unless @fn is NULL (then @sha is left zero). */
 static int read_hash(int fd, uint8_t *dst, uint64_t size, kreloc_sha256_blocks_fn fn,
 		     uint8_t sha[32])
 {
 	struct kreloc_sha256 s;
 	uint64_t done = 0;
 
-	kreloc_sha256_init_with(&s, fn);
+	if (fn)
+		kreloc_sha256_init_with(&s, fn);
 	while (done < size) {
 		size_t want = size - done > (4u << 20) ? (4u << 20) : (size_t)(size - done);
 		ssize_t r = read(fd, dst + done, want);
@@ -365,10 +367,12 @@ static int read_hash(int fd, uint8_t *dst, uint64_t size, kreloc_sha256_blocks_f
 			return -errno;
 		if (r == 0)
 			return -EIO;	/* shorter than fstat said: changed under us */
-		kreloc_sha256_update(&s, dst + done, (size_t)r);
+		if (fn)
+			kreloc_sha256_update(&s, dst + done, (size_t)r);
 		done += (uint64_t)r;
 	}
-	kreloc_sha256_final(&s, sha);
+	if (fn)
+		kreloc_sha256_final(&s, sha);
 	return 0;
 }
 
@@ -376,13 +380,16 @@ static int read_hash(int fd, uint8_t *dst, uint64_t size, kreloc_sha256_blocks_f
  * Map, read and hash the payload (@ifd: Image, @rfd: initrd or -1), the
  * Image at a 2 MiB aligned address, the initrd at the next 4 KiB page.
  * @lock: mlock and pin (the holder); not for plan --live.
+ * @hash: compute the digests (the shim checks them); without it they stay
+ * zero: `load --no-verify` reads nothing twice.
  */
-static int stage_fds(int ifd, int rfd, bool lock, struct os_stage *st, char *why, size_t whysz)
+static int stage_fds(int ifd, int rfd, bool lock, bool hash, struct os_stage *st, char *why,
+		     size_t whysz)
 {
 	struct stat si, sr;
 	uint64_t ilen, rlen = 0, len, maplen;
-	const char *hname;
-	kreloc_sha256_blocks_fn fn = os_sha256_blocks(&hname);
+	const char *hname = "none (--no-verify)";
+	kreloc_sha256_blocks_fn fn = hash ? os_sha256_blocks(&hname) : NULL;
 	uint8_t *p, *base;
 	int e;
 
@@ -491,7 +498,7 @@ int os_stage_local(const char *image, const char *initrd, struct os_stage *st,
 			return e;
 		}
 	}
-	e = stage_fds(ifd, rfd, false, st, why, whysz);
+	e = stage_fds(ifd, rfd, false, true, st, why, whysz);
 	close(ifd);
 	if (rfd >= 0)
 		close(rfd);
@@ -529,7 +536,7 @@ int os_holder_main(int argc, char **argv)
 	struct holder_report r;
 	int rep, ifd, rfd;
 
-	if (argc != 4)
+	if (argc != 5)
 		return 2;
 	rep = atoi(argv[1]);
 	ifd = atoi(argv[2]);
@@ -541,7 +548,7 @@ int os_holder_main(int argc, char **argv)
 	signal(SIGINT, SIG_IGN);
 	signal(SIGQUIT, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
-	r.err = stage_fds(ifd, rfd, true, &r.st, r.why, sizeof(r.why));
+	r.err = stage_fds(ifd, rfd, true, atoi(argv[4]) != 0, &r.st, r.why, sizeof(r.why));
 	close(ifd);
 	if (rfd >= 0)
 		close(rfd);
@@ -564,7 +571,7 @@ int os_holder_main(int argc, char **argv)
 		pause();
 }
 
-long os_holder_start(const char *image, const char *initrd, struct os_stage *st,
+long os_holder_start(const char *image, const char *initrd, bool hash, struct os_stage *st,
 		     char *why, size_t whysz)
 {
 	struct holder_report r;
@@ -600,7 +607,7 @@ long os_holder_start(const char *image, const char *initrd, struct os_stage *st,
 	}
 	if (pid == 0) {
 		char a1[16], a2[16], a3[16];
-		char *args[] = { OS_HOLDER_ARGV0, OS_HOLDER_CMD, a1, a2, a3, NULL };
+		char *args[] = { OS_HOLDER_ARGV0, OS_HOLDER_CMD, a1, a2, a3, hash ? "1" : "0", NULL };
 		int keep[3] = { pfd[1], ifd, rfd }, null;
 
 		setsid();

@@ -151,6 +151,17 @@ for ((k = 0; k < ${#FIRST_KERNELS[@]}; k += 2)); do
 			flip_refused
 	fi
 
+	# --no-verify: no digest computed at load, none checked by the shim,
+	# still zero copy.
+	n=live_load_noverify$sfx
+	if e2e_selected "$n"; then
+		boot "$n" "$first" 1 noverify
+		e2e_check "${n}_booted" "result $(e2e_get result): $(e2e_get error)" \
+			[ "$(e2e_get result)" = ok ]
+		e2e_check "${n}_not_verified" "verified=$(e2e_get verified), or a digest recorded at load" \
+			eval '[ "$(e2e_get verified)" = False ] && grep -q "^kreloc-live: status| image: .*sha256 none$" "$E2E_LOG"'
+	fi
+
 	for step in disabled lockdown nonroot; do
 		n=live_load_$step$sfx
 		e2e_selected "$n" || continue

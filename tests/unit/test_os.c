@@ -167,7 +167,7 @@ static void test_compact(void **state)
 /* The one that matters: a fake root never reaches the real kernel. */
 static void test_no_kexec_under_fake_root(void **state)
 {
-	struct kreloc_live_segment seg = { "stub", "x", 1, 0x40000000, 4096 };
+	struct kreloc_live_segment seg = { "stub", "x", 1, 0x40000000, 4096, 4096 };
 
 	(void)state;
 	put("/proc/sys/kernel/arch", "aarch64\n");
