@@ -159,7 +159,7 @@ for ((k = 0; k < ${#FIRST_KERNELS[@]}; k += 2)); do
 		e2e_check "${n}_booted" "result $(e2e_get result): $(e2e_get error)" \
 			[ "$(e2e_get result)" = ok ]
 		e2e_check "${n}_not_verified" "verified=$(e2e_get verified), or a digest recorded at load" \
-			eval '[ "$(e2e_get verified)" = False ] && grep -q "^kreloc-live: status| image: .*sha256 none$" "$E2E_LOG"'
+			eval '[ "$(e2e_get verified)" = false ] && grep -q "^kreloc-live: status| image: .*sha256 none$" "$E2E_LOG"'
 	fi
 
 	for step in disabled lockdown nonroot; do
