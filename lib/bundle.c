@@ -104,11 +104,17 @@ static int parse_pages(const uint8_t *e, uint64_t off, uint64_t len, uint64_t al
 
 	if (kreloc_le64(e + BE_ADDR) || size == 0 || align < 8 || len / 8 != nr || len % 8)
 		return KRELOC_E_PAGES_TABLE;
-	for (uint64_t i = 0; i < nr; i++) {
-		uint64_t pa = kreloc_le64(base + off + 8 * i);
+	/*
+	 * A run at a time: its pages are its first plus whole pages, so they
+	 * are all aligned when the first is, and the last is the highest.
+	 */
+	for (uint64_t i = 0; i < nr;) {
+		uint64_t pa, n = kreloc_page_run(base + off, nr, i, &pa);
 
-		if (!KRELOC_ALIGNED(pa, KRELOC_SZ_4K) || pa > UINT64_MAX - KRELOC_SZ_4K)
+		if (!KRELOC_ALIGNED(pa, KRELOC_SZ_4K) ||
+		    pa + (n - 1) * KRELOC_SZ_4K > UINT64_MAX - KRELOC_SZ_4K)
 			return KRELOC_E_PAGES_TABLE;
+		i += n;
 	}
 	slot->data = NULL;
 	slot->len = size;

@@ -134,6 +134,25 @@ static int page_data(const struct kreloc_kimage *ki, const struct kreloc_segment
 	return *src ? 0 : KRELOC_E_PAGES_NOT_RAM;
 }
 
+/* The entries that make the trampoline copy @src to @dest. */
+static inline int append(struct build *b, uint64_t dest, uint64_t src)
+{
+	int err;
+
+	if (!b->have_cursor || b->cursor != dest) {
+		err = emit(b, dest | KRELOC_IND_DESTINATION);
+		if (err)
+			return err;
+		b->cursor = dest;
+		b->have_cursor = true;
+	}
+	err = emit(b, src | KRELOC_IND_SOURCE);
+	if (err)
+		return err;
+	b->cursor += PAGE;
+	return 0;
+}
+
 /* Find the source for one destination page and append its entries. */
 static int stage_page(struct build *b, const struct kreloc_segment *s, uint64_t off)
 {
@@ -181,17 +200,40 @@ static int stage_page(struct build *b, const struct kreloc_segment *s, uint64_t 
 			b->source_pages++;
 	}
 
-	if (!b->have_cursor || b->cursor != dest) {
-		err = emit(b, dest | KRELOC_IND_DESTINATION);
+	return append(b, dest, src);
+}
+
+/*
+ * Whole borrowed pages of @s from entry @i on, one run of its table at a
+ * time: a run clear of the destinations needs one collision check, not one
+ * per page.  A run that collides goes page by page, failing where
+ * stage_page() would.  Return the next entry to stage in *@next.
+ */
+static int stage_borrowed(struct build *b, const struct kreloc_segment *s, uint64_t i,
+			  uint64_t *next)
+{
+	uint64_t whole = s->bufsz / PAGE, base, n;
+	int err;
+
+	n = kreloc_page_run(s->pages, whole, i, &base);
+	*next = i + n;
+	/* a run's pages follow its first; one ending at 2^64 "collides" below */
+	if (!KRELOC_ALIGNED(base, PAGE) || base > UINT64_MAX - PAGE)
+		return KRELOC_E_PAGES_TABLE;
+	if (kreloc_segments_collide(b->ki->segs, b->ki->nr_segs, base, n * PAGE)) {
+		for (uint64_t k = 0; k < n; k++) {
+			err = stage_page(b, s, (i + k) * PAGE);
+			if (err)
+				return err;
+		}
+		return 0;
+	}
+	for (uint64_t k = 0; k < n; k++) {
+		err = append(b, s->dest + (i + k) * PAGE, base + k * PAGE);
 		if (err)
 			return err;
-		b->cursor = dest;
-		b->have_cursor = true;
 	}
-	err = emit(b, src | KRELOC_IND_SOURCE);
-	if (err)
-		return err;
-	b->cursor += PAGE;
+	b->borrowed += n;
 	return 0;
 }
 
@@ -209,7 +251,18 @@ int kreloc_kimage_load(struct kreloc_kimage *ki)
 	for (unsigned int i = 0; i < ki->nr_segs; i++) {
 		const struct kreloc_segment *s = &ki->segs[i];
 
-		for (uint64_t off = 0; off < s->memsz; off += PAGE) {
+		uint64_t off = 0;
+
+		/* only whole pages are borrowed; the partial last one is copied */
+		if (s->pages) {
+			for (uint64_t k = 0; k < s->bufsz / PAGE;) {
+				err = stage_borrowed(&b, s, k, &k);
+				if (err)
+					return err;
+			}
+			off = s->bufsz / PAGE * PAGE;
+		}
+		for (; off < s->memsz; off += PAGE) {
 			err = stage_page(&b, s, off);
 			if (err)
 				return err;

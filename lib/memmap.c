@@ -67,19 +67,30 @@ int kreloc_memmap_add_reserved(struct kreloc_memmap *map, uint64_t base, uint64_
 			    base, size);
 }
 
-uint64_t kreloc_page_run(const uint8_t *table, uint64_t nr, uint64_t i, uint64_t *base)
+/* Inlined twice, @aligned constant in each: the aligned copy loads words. */
+static inline uint64_t page_run(const uint8_t *table, uint64_t nr, uint64_t i, uint64_t *base,
+				bool aligned)
 {
-	uint64_t n = 1;
+	const uint8_t *e = table + 8 * i;
+	uint64_t b = aligned ? kreloc_le64_aligned(e) : kreloc_le64(e), n = 1;
 
-	*base = kreloc_le64(table + 8 * i);
 	for (; i + n < nr; n++) {
-		uint64_t next = kreloc_le64(table + 8 * (i + n));
+		uint64_t next = aligned ? kreloc_le64_aligned(e + 8 * n) : kreloc_le64(e + 8 * n);
 
 		/* a run never wraps past 2^64 */
-		if (next <= *base || next - *base != n * KRELOC_SZ_4K)
+		if (next <= b || next - b != n * KRELOC_SZ_4K)
 			break;
 	}
+	*base = b;
 	return n;
+}
+
+uint64_t kreloc_page_run(const uint8_t *table, uint64_t nr, uint64_t i, uint64_t *base)
+{
+	/* bundle page tables are 8-aligned (bundle.h); others are read byte-wise */
+	if (((uintptr_t)table & 7) == 0)
+		return page_run(table, nr, i, base, true);
+	return page_run(table, nr, i, base, false);
 }
 
 int kreloc_memmap_add_pages(struct kreloc_memmap *map, const uint8_t *table, uint64_t nr)
