@@ -69,32 +69,43 @@ void *kreloc_kimage_alloc_safe(struct kreloc_kimage *ki, uint64_t size, uint64_t
 	return p;
 }
 
+/* Start a new list page, linked from the current one if there is one. */
+static int new_list_page(struct build *b)
+{
+	void *p;
+	uint64_t pa;
+	uint64_t link;
+	int err = take_block(b->ki, PAGE, NULL, &p, &pa, NULL, &b->set_aside);
+
+	if (err)
+		return err;
+	memset(p, 0, PAGE);
+	link = pa | KRELOC_IND_INDIRECTION;
+	if (b->page) {
+		put_entry(b->page, LAST_SLOT, link);
+		b->entries++;
+	} else {
+		b->head = link;
+	}
+	b->page = p;
+	b->slot = 0;
+	b->list_pages++;
+	return 0;
+}
+
 /*
  * Append one entry.  Every list page keeps its last slot for the link to the
  * next page; IND_DONE may take that slot, so n entries before DONE need
  * ceil(n / 511) pages (at least one) - the count kreloc_kimage_need() reports.
+ * Inline: it runs once or twice per destination page.
  */
-static int emit(struct build *b, uint64_t e)
+static inline int emit(struct build *b, uint64_t e)
 {
 	if (!b->page || (b->slot == LAST_SLOT && e != KRELOC_IND_DONE)) {
-		void *p;
-		uint64_t pa;
-		uint64_t link;
-		int err = take_block(b->ki, PAGE, NULL, &p, &pa, NULL, &b->set_aside);
+		int err = new_list_page(b);
 
 		if (err)
 			return err;
-		memset(p, 0, PAGE);
-		link = pa | KRELOC_IND_INDIRECTION;
-		if (b->page) {
-			put_entry(b->page, LAST_SLOT, link);
-			b->entries++;
-		} else {
-			b->head = link;
-		}
-		b->page = p;
-		b->slot = 0;
-		b->list_pages++;
 	}
 	put_entry(b->page, b->slot++, e);
 	b->entries++;
