@@ -589,6 +589,16 @@ static void test_paged_refuse(void **state)
 	expect_parse(KRELOC_E_PAGES_TABLE);
 	kreloc_put_le64(table + 16, 0xffffffffffffe000ULL);
 	expect_parse(0);
+	/* checked a run at a time: also a bad page that ends or starts a run */
+	kreloc_put_le64(table + 8, 0xffffffffffffe000ULL);
+	kreloc_put_le64(table + 16, 0xfffffffffffff000ULL);
+	expect_parse(KRELOC_E_PAGES_TABLE);
+	kreloc_put_le64(table + 8, PAGED_BASE + 0x800);
+	kreloc_put_le64(table + 16, PAGED_BASE + 0x1800);
+	expect_parse(KRELOC_E_PAGES_TABLE);
+	kreloc_put_le64(table + 8, PAGED_BASE + 4096);
+	kreloc_put_le64(table + 16, 0xffffffffffffe000ULL);
+	expect_parse(0);
 	/* the flag only on IMAGE and INITRD */
 	kreloc_put_le32(entry(KRELOC_BUNDLE_CMDLINE) + E_FLAGS, KRELOC_BUNDLE_F_PAGES);
 	expect_parse(KRELOC_E_BUNDLE_ENTRY);

@@ -937,6 +937,58 @@ static void test_borrowed_refused(void **state)
 	fake_free(&f);
 }
 
+/* Borrowed pages staged a run at a time: the same list and refusals as page by page. */
+static void test_borrowed_runs(void **state)
+{
+	/* 8-aligned as a bundle's table is, so the word-load path runs */
+	_Alignas(8) uint8_t table[32];
+	uint64_t pas[4] = { BOR, BOR + K4, BOR + 2 * K4, BOR + 7 * K4 };
+	struct kreloc_segment s = { NULL, 3 * K4 + 100, DST, 5 * K4, table };
+	struct kreloc_kimage ki;
+	struct fake f;
+	uint64_t l[16];
+
+	(void)state;
+	/* one run of three whole pages; the fourth is the copied partial page */
+	paged_payload(&f, table, pas, 4);
+	f.auto_base = SRC;
+	kimage_init(&ki, &f, &s, 1);
+	ki.rd = fake_read;
+	ki.rd_ctx = &f;
+	assert_int_equal(kreloc_kimage_load(&ki), 0);
+	assert_int_equal(ki.borrowed_pages, 3);
+	assert_int_equal(ki.source_pages, 1);
+	assert_int_equal(read_list(&f, ki.head, l, KRELOC_ARRAY_SIZE(l)), 7);
+	for (unsigned int i = 0; i < 3; i++)
+		assert_int_equal(l[1 + i], (BOR + i * K4) | S);
+	check_ok(&f, &ki, &s, 1);
+	fake_free(&f);
+
+	/* a run whose first page is clear and whose second is a destination */
+	pas[0] = DST - K4;
+	pas[1] = DST;
+	paged_payload(&f, table, pas, 4);
+	f.auto_base = SRC;
+	kimage_init(&ki, &f, &s, 1);
+	ki.rd = fake_read;
+	ki.rd_ctx = &f;
+	assert_int_equal(kreloc_kimage_load(&ki), KRELOC_E_PAGES_IN_DEST);
+	assert_int_equal(ki.head, 0);
+	fake_free(&f);
+
+	/* a run whose last page would end at 2^64: the table is bad */
+	pas[0] = 0xffffffffffffe000ULL;
+	pas[1] = 0xfffffffffffff000ULL;
+	paged_payload(&f, table, pas, 4);
+	f.auto_base = SRC;
+	kimage_init(&ki, &f, &s, 1);
+	ki.rd = fake_read;
+	ki.rd_ctx = &f;
+	assert_int_equal(kreloc_kimage_load(&ki), KRELOC_E_PAGES_TABLE);
+	assert_int_equal(ki.head, 0);
+	fake_free(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -958,6 +1010,7 @@ int main(void)
 		cmocka_unit_test(test_check_unsafe),
 		cmocka_unit_test(test_check_source_gap),
 		cmocka_unit_test(test_borrowed_pages),
+		cmocka_unit_test(test_borrowed_runs),
 		cmocka_unit_test(test_borrowed_refused),
 	};
 

@@ -424,6 +424,23 @@ static void test_page_runs(void **state)
 		i += n;
 	}
 	assert_int_equal(r, KRELOC_ARRAY_SIZE(want));
+	/* the same runs from an 8-aligned table (word loads) and a misaligned one */
+	for (unsigned int shift = 0; shift < 2; shift++) {
+		_Alignas(8) uint8_t copy[sizeof(table) + 8];
+		const uint8_t *t = copy + (shift ? 3 : 0);
+
+		memcpy(copy + (shift ? 3 : 0), table, sizeof(table));
+		r = 0;
+		for (uint64_t i = 0; i < KRELOC_ARRAY_SIZE(pa); r++) {
+			uint64_t base, n = kreloc_page_run(t, KRELOC_ARRAY_SIZE(pa), i, &base);
+
+			assert_true(r < KRELOC_ARRAY_SIZE(want));
+			assert_int_equal(base, want[r][0]);
+			assert_int_equal(n, want[r][1]);
+			i += n;
+		}
+		assert_int_equal(r, KRELOC_ARRAY_SIZE(want));
+	}
 
 	/* the first seven entries: [0x10000, 0x13000) and [0x2f000, 0x31000) */
 	assert_int_equal(kreloc_memmap_add_pages(&map, table, 7), 0);
