@@ -284,6 +284,7 @@ static int payload_pages_mapped(const struct kreloc_handoff *h, const struct kre
 
 int kreloc_handoff_plan(struct kreloc_handoff *h, const struct kreloc_payload *p)
 {
+	struct kreloc_sha256 sha;
 	int pa_bits, err;
 
 	if (!h || !p || !h->map || !h->alloc || !p->image || !p->fdt || !p->fdt_buf ||
@@ -347,7 +348,10 @@ int kreloc_handoff_plan(struct kreloc_handoff *h, const struct kreloc_payload *p
 			.dest = h->place.initrd.base, .memsz = h->place.initrd.size,
 			.pages = p->initrd_pages };
 	}
-	kreloc_sha256(p->fdt_buf, h->fdt_size, h->fdt_sha256);
+	/* the embedder's block function: the C one costs ~0.3 M instructions here */
+	kreloc_sha256_init_with(&sha, h->sha256_blocks ? h->sha256_blocks : kreloc_sha256_blocks);
+	kreloc_sha256_update(&sha, p->fdt_buf, h->fdt_size);
+	kreloc_sha256_final(&sha, h->fdt_sha256);
 	h->seg_sha256[h->nr_segs] = h->fdt_sha256;
 	h->segs[h->nr_segs++] = (struct kreloc_segment){
 		.buf = p->fdt_buf, .bufsz = h->fdt_size, .dest = h->place.dtb.base,

@@ -63,6 +63,7 @@ struct shim_state {
 	uint64_t rndr[4];		/* entropy for the seeds, when the CPU has RNDR */
 	uint64_t tramp_entry;
 	const char *sha_impl;		/* KRELOC_OPT_VERIFY: "ce" or "portable" ... */
+	kreloc_sha256_blocks_fn sha_blocks;	/* ... its block function (NULL: C) ... */
 	struct pmu_sample verify_cost;	/* ... and what it cost */
 	uint64_t plain_copy;		/* KRELOC_OPT_MEASURE_COPY: its cost ... */
 	uint64_t plain_copy_bytes;	/* ... and size */
@@ -445,6 +446,7 @@ static void plan(void)
 		.entropy = (const uint8_t *)st.rndr, .entropy_len = n * sizeof(st.rndr[0]),
 		.salt = read_sysreg(cntvct_el0),
 		.pages_rd = phys_read,
+		.sha256_blocks = st.sha_blocks,
 	};
 	check(kreloc_handoff_plan(&st.h, &p), "plan");
 }
@@ -517,10 +519,10 @@ static kreloc_sha256_blocks_fn pick_sha256(void)
 static void verify(void)
 {
 	struct pmu_sample a, b;
-	kreloc_sha256_blocks_fn blocks = pick_sha256();
 
 	pmu_sample(&a);
-	check(kreloc_handoff_verify(&st.h, phys_read, NULL, blocks), "verify staged payload");
+	check(kreloc_handoff_verify(&st.h, phys_read, NULL, st.sha_blocks),
+	      "verify staged payload");
 	pmu_sample(&b);
 	pmu_delta(&a, &b, &st.verify_cost);
 	shim_printf("kreloc: staged payload matches its SHA-256 digests (%s)\n", st.sha_impl);
@@ -662,6 +664,9 @@ void shim_main(void *fdt, uint64_t el, uint64_t base, uint64_t hcr_el2)
 	gic_warn_overlap(&st.gic, (uint64_t)(uintptr_t)fdt, fdt_totalsize(fdt), "device tree");
 	gic_warn_overlap(&st.gic, st.bundle_range.base, st.bundle_range.size, "bundle");
 	parse_bundle();
+	/* before plan(): the next tree's digest is hashed with it too */
+	if (st.bundle.options & KRELOC_OPT_VERIFY)
+		st.sha_blocks = pick_sha256();
 	plan();
 	pmu_sample(&st.t_planned);
 	shim_printf("kreloc: %s mode; kernel 0x%lx (%lu bytes), initrd 0x%lx (%lu bytes), dtb 0x%lx\n",

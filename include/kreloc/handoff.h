@@ -189,6 +189,8 @@ struct kreloc_payload {
  * @pages_rd, @pages_rd_ctx: reads the payload's physical pages (paged
  *                 payload, above); required when the payload has a page
  *                 table, unused otherwise
+ * @sha256_blocks: SHA-256 block function for the next tree's digest
+ *                 (@fdt_sha256); NULL for kreloc_sha256_blocks
  *
  * Results, valid once the step that fills them returned 0:
  * plan():    @xlat_fallback (also prepare()): MMU mode was asked for, but the
@@ -216,6 +218,7 @@ struct kreloc_handoff {
 	uint64_t salt;
 	kreloc_phys_read_fn pages_rd;
 	void *pages_rd_ctx;
+	kreloc_sha256_blocks_fn sha256_blocks;
 
 	bool xlat_fallback;
 	struct kreloc_image_info img;
