@@ -200,12 +200,37 @@ static void test_paged_refused(void **state)
 	}
 }
 
+static unsigned int blocks_calls;
+
+static void counting_blocks(uint32_t h[8], const uint8_t *data, size_t nblocks)
+{
+	blocks_calls++;
+	kreloc_sha256_blocks(h, data, nblocks);
+}
+
+/* The next tree's digest goes through the embedder's block function when it gives one. */
+static void test_fdt_digest_blocks(void **state)
+{
+	uint8_t md[KRELOC_SHA256_SIZE];
+
+	(void)state;
+	paged_world();
+	blocks_calls = 0;
+	w.h.sha256_blocks = counting_blocks;
+	assert_int_equal(kreloc_handoff_plan(&w.h, &w.p), 0);
+	assert_true(blocks_calls > 0);
+	kreloc_sha256(w.p.fdt_buf, w.h.fdt_size, md);
+	assert_memory_equal(w.h.fdt_sha256, md, sizeof(md));
+	assert_ptr_equal(w.h.seg_sha256[w.h.nr_segs - 1], w.h.fdt_sha256);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_paged_handoff, teardown),
 		cmocka_unit_test_teardown(test_paged_flipped_byte, teardown),
 		cmocka_unit_test_teardown(test_paged_refused, teardown),
+		cmocka_unit_test_teardown(test_fdt_digest_blocks, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
