@@ -64,7 +64,8 @@ int kreloc_memmap_add_reserved(struct kreloc_memmap *map, uint64_t base, uint64_
 /**
  * kreloc_page_run() - the run of a page table that starts at entry @i.
  * @table: little-endian uint64 physical addresses of 4 KiB pages (a paged
- *         blob's page table, bundle.h), any alignment
+ *         blob's page table, bundle.h), any alignment (an 8-aligned
+ *         one, as a bundle's is, is read a word at a time)
  * @nr:    entries in @table; @i: the first entry of the run, < @nr
  * @base:  out: the run's first page
  *
