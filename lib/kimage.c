@@ -379,6 +379,35 @@ static int walk_source(struct walk *w, uint64_t src)
 	return 0;
 }
 
+/*
+ * After a SOURCE entry: the SOURCE entries from @slot on that walk_source()
+ * would take with no look at the segments (copies from inside the kept
+ * gap, the cursor not at 2^64, the run going on), taken in one go.
+ * Return how many.
+ */
+static unsigned int walk_sources_in_gap(struct walk *w, const uint64_t *words, unsigned int slot)
+{
+	uint64_t cursor = w->cursor, lo = w->gap_lo, hi = w->gap_hi;
+	unsigned int k = 0;
+
+	for (; slot + k < KRELOC_IND_SLOTS; k++) {
+		uint64_t e = words[slot + k], src = e & ADDR_MASK;
+
+		/* the SOURCE flag alone, no bits 4-11 */
+		if ((e & ~ADDR_MASK) != KRELOC_IND_SOURCE || src == cursor ||
+		    cursor > UINT64_MAX - PAGE || src < lo || src >= hi || hi - src < PAGE)
+			break;
+		cursor += PAGE;
+	}
+	w->st.entries += k;
+	w->st.sources += k;
+	if (w->segs)
+		w->runs[w->nr_runs - 1].size += k * PAGE;
+	w->cursor = cursor;
+	w->run_end = cursor;
+	return k;
+}
+
 /* Does [base, base+size) lie inside the union of the destinations? */
 static bool inside_destinations(const struct kreloc_segment *segs, unsigned int n,
 				uint64_t base, uint64_t size)
@@ -457,6 +486,9 @@ static int walk_page(struct walk *w, const uint8_t *page, uint64_t *next)
 			err = walk_source(w, addr);
 			if (err)
 				return err;
+			/* most entries: a copy from the gap, the run going on */
+			if (words)
+				slot += walk_sources_in_gap(w, words, slot + 1);
 			break;
 		default:
 			return KRELOC_E_LIST_ENTRY;

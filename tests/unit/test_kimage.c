@@ -804,6 +804,28 @@ static void test_check_source_gap(void **state)
 	assert_int_equal(kreloc_kimage_check_list(L0 | I, odd_read, &f, s, 1, NULL), 0);
 	assert_int_equal(kreloc_kimage_check_list(L0 | I, fake_read, &f, s, 1, NULL), 0);
 	fake_free(&f);
+	/* aligned pages take runs of gap sources in one go: the same counts, also on refusal */
+	{
+		const uint64_t l[] = { DST | D, SP | S, (SP + K4) | S, (DST + 2 * K4) | S,
+				       (SP + 2 * K4) | S, (SP + 5 * K4) | S, DONE };
+		struct kreloc_segment one = { NULL, 0, DST, 5 * K4, NULL };
+		struct kreloc_list_stats a, b;
+
+		memset(&f, 0, sizeof(f));
+		memcpy(fake_add(&f, L0, K4), l, sizeof(l));
+		for (unsigned int n = 1; n <= 2; n++) {
+			int ra = kreloc_kimage_check_list(L0 | I, fake_read, &f,
+							  n == 1 ? &one : s, n, &a);
+			int rb = kreloc_kimage_check_list(L0 | I, odd_read, &f,
+							  n == 1 ? &one : s, n, &b);
+
+			assert_int_equal(ra, n == 1 ? 0 : KRELOC_E_LIST_UNSAFE);
+			assert_int_equal(ra, rb);
+			assert_memory_equal(&a, &b, sizeof(a));
+		}
+		assert_int_equal(a.sources, 4);		/* the refused one counted */
+		fake_free(&f);
+	}
 }
 
 
