@@ -14,9 +14,11 @@
 #   live_load_elN     N = 1, 2: the load succeeds, the shim runs at ELN and
 #                     the next kernel's init sees the payload's command line
 #                     (scripts/report.py: result ok)
-#   live_load_flip    (EL1) one byte of a payload page inverted in the holder
-#                     process after the load: the shim must refuse (a
-#                     kreloc-shim-error line) and no next kernel may run
+#   live_load_flip, live_load_flip_el2   (EL1, EL2) one byte of a payload
+#                     page inverted in the holder process after the load: the
+#                     shim must refuse it (E_BUNDLE_CHECKSUM) and reset, and no
+#                     next kernel may run
+#   live_load_noverify  (EL1) load --no-verify: boots, unverified
 #   live_load_disabled, live_load_lockdown, live_load_nonroot   (EL1) the
 #                     load must be refused (non-zero status), nothing runs
 #                     after it; lockdown is SKIPped when the kernel has no
@@ -142,14 +144,16 @@ for ((k = 0; k < ${#FIRST_KERNELS[@]}; k += 2)); do
 			zero_copy
 	done
 
-	n=live_load_flip$sfx
-	if e2e_selected "$n"; then
-		boot "$n" "$first" 1 flip
+	# The refusal and the reset at both exception levels the shim runs at.
+	for el in 1 2; do
+		n=live_load_flip$([ "$el" = 1 ] || echo "_el$el")$sfx
+		e2e_selected "$n" || continue
+		boot "$n" "$first" "$el" flip
 		e2e_check "${n}_loaded" "kreloc load: $(grep -m1 '^kreloc-live: load-status=\|^kreloc-live: failed:' "$E2E_LOG")" \
 			grep -qx 'kreloc-live: load-status=0' "$E2E_LOG"
-		e2e_check "${n}_refused" "the flipped byte was not caught: $(grep -m1 '^kreloc-live: flip \|^kreloc-live: failed:\|KRELOC-INIT-MARKER' "$E2E_LOG")" \
+		e2e_check "${n}_refused" "the flipped byte was not caught at EL$el: $(grep -m1 '^kreloc-live: flip \|^kreloc-live: failed:\|KRELOC-INIT-MARKER' "$E2E_LOG")" \
 			flip_refused
-	fi
+	done
 
 	# --no-verify: no digest computed at load, none checked by the shim,
 	# still zero copy.
