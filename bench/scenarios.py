@@ -68,6 +68,33 @@ def _cnt(line, key):
     return (int(m.group(1)), int(m.group(2))) if m else None
 
 
+def _kexec_console_line(val, keys, cnt, mem_info, res, kd):
+    """The console lines both Linux-kexec runners read (init-kexec's counter,
+    meminfo, load-status and failure lines; `kexec -d`'s kernel segment and
+    text offset), recorded into the caller's dicts."""
+    for key in keys:
+        c = _cnt(val, "kreloc-kexec: " + key)
+        if c:
+            cnt[key] = c
+    m = re.search(r"kreloc-kexec: meminfo-(before|after) MemFree=(\d+) "
+                  r"MemAvailable=(\d+)(?: PcpPages=(\d+))?", val)
+    if m:
+        mem_info[m.group(1)] = {"MemFree_kB": int(m.group(2)),
+                                "MemAvailable_kB": int(m.group(3)),
+                                "pcp_pages": int(m.group(4) or 0)}
+    m = re.search(r"kreloc-kexec: load-status=(\d+)", val)
+    if m:
+        res["load_status"] = int(m.group(1))
+    m = re.search(r"kexec-d .*kernel_segment: *([0-9a-f]+)", val)
+    if m:
+        kd["kernel_segment"] = int(m.group(1), 16)
+    m = re.search(r"kexec-d .*text_offset: *([0-9a-f]+)", val)
+    if m:
+        kd["text_offset"] = int(m.group(1), 16)
+    if "kreloc-kexec: failed" in val:
+        res["error"] = val.split("kreloc-kexec: ", 1)[1]
+
+
 class Stops:
     """Breakpoints by address, each with a name and what to do on a hit."""
 
@@ -361,33 +388,14 @@ def run_linux(ctx, size, mem, name, load_only=False):
             g.cont()
         for kind, val in g.events():
             if kind == "line":
-                for key in ("load-start", "load-end", "exec"):
-                    c = _cnt(val, "kreloc-kexec: " + key)
-                    if c:
-                        cnt[key] = c
-                m = re.search(r"kreloc-kexec: meminfo-(before|after) MemFree=(\d+) "
-                              r"MemAvailable=(\d+)(?: PcpPages=(\d+))?", val)
-                if m:
-                    mem_info[m.group(1)] = {"MemFree_kB": int(m.group(2)),
-                                            "MemAvailable_kB": int(m.group(3)),
-                                            "pcp_pages": int(m.group(4) or 0)}
-                m = re.search(r"kreloc-kexec: load-status=(\d+)", val)
-                if m:
-                    res["load_status"] = int(m.group(1))
-                m = re.search(r"kexec-d .*kernel_segment: *([0-9a-f]+)", val)
-                if m:
-                    kd["kernel_segment"] = int(m.group(1), 16)
-                m = re.search(r"kexec-d .*text_offset: *([0-9a-f]+)", val)
-                if m:
-                    kd["text_offset"] = int(m.group(1), 16)
+                _kexec_console_line(val, ("load-start", "load-end", "exec"),
+                                    cnt, mem_info, res, kd)
                 m = re.search(r"kexec-d kexec_load: entry = 0x([0-9a-f]+)", val)
                 if m:
                     kd["purgatory_entry"] = int(m.group(1), 16)
                 m = re.search(r"kexec-d segment\[(\d+)\]\.(mem|memsz) *= 0x([0-9a-f]+)", val)
                 if m:
                     kd["segments"].setdefault(int(m.group(1)), {})[m.group(2)] = int(m.group(3), 16)
-                if "kreloc-kexec: failed" in val:
-                    res["error"] = val.split("kreloc-kexec: ", 1)[1]
                 if "kreloc-kexec: ready" in val and use_gdb:
                     g.stop_now()
                     stops.add(ctx.syms["__arm64_sys_getcpu"], "counter", keep=True)
@@ -764,32 +772,13 @@ def run_l2l(ctx, kern, size, variant, mem, name):
             g.cont()
         for kind, val in g.events():
             if kind == "line":
-                for key in ("null-start", "null-end", "load-start", "load-end", "exec"):
-                    c = _cnt(val, "kreloc-kexec: " + key)
-                    if c:
-                        cnt[key] = c
-                m = re.search(r"kreloc-kexec: meminfo-(before|after) MemFree=(\d+) "
-                              r"MemAvailable=(\d+)(?: PcpPages=(\d+))?", val)
-                if m:
-                    mem_info[m.group(1)] = {"MemFree_kB": int(m.group(2)),
-                                            "MemAvailable_kB": int(m.group(3)),
-                                            "pcp_pages": int(m.group(4) or 0)}
-                m = re.search(r"kreloc-kexec: load-status=(\d+)", val)
-                if m:
-                    res["load_status"] = int(m.group(1))
+                _kexec_console_line(val, ("null-start", "null-end", "load-start", "load-end",
+                                          "exec"), cnt, mem_info, res, kd)
                 m = re.search(r"kreloc-kexec: release=(\S+)", val)
                 if m:
                     res["first_release"] = m.group(1)
-                m = re.search(r"kexec-d .*kernel_segment: *([0-9a-f]+)", val)
-                if m:
-                    kd["kernel_segment"] = int(m.group(1), 16)
-                m = re.search(r"kexec-d .*text_offset: *([0-9a-f]+)", val)
-                if m:
-                    kd["text_offset"] = int(m.group(1), 16)
                 if "kreloc-kexec: load-out " in val:
                     res.setdefault("load_out", []).append(val.split("load-out ", 1)[1])
-                if "kreloc-kexec: failed" in val:
-                    res["error"] = val.split("kreloc-kexec: ", 1)[1]
                 if use_gdb and mode.startswith("kreloc") and kim is not None:
                     m = re.search(r"kreloc: shim \S+ at EL\d, image 0x([0-9a-f]+)", val)
                     if m and enter_off is not None and int(m.group(1), 16) != shim_base[0]:
