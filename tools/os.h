@@ -82,6 +82,16 @@ int os_state_dir(char *buf, size_t cap, bool create);
 kreloc_sha256_blocks_fn os_sha256_blocks(const char **name);
 
 /**
+ * os_copy_file() - copy the first @size bytes of @fd into @dst, hashing them
+ * into @sha unless @fn is NULL (then @sha is not written).  A regular file
+ * is mapped and copied; anything that can't be mapped is read().
+ * Return: 0; -EIO when the file holds fewer than @size bytes (it shrank
+ * since fstat: a SIGBUS on the mapping, caught here, or an early end of
+ * file); -errno of read().
+ */
+int os_copy_file(int fd, uint8_t *dst, uint64_t size, kreloc_sha256_blocks_fn fn, uint8_t sha[32]);
+
+/**
  * struct os_stage - a payload read into pinned (or, for plan --live, plain)
  * anonymous memory: the Image at @addr, the initrd at the next 4 KiB page.
  * @addr, @map_len:  the mapping, 2 MiB aligned, in the holder's (or this

@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -190,6 +192,64 @@ static void test_state_dir(void **state)
 	rmdir(d);
 }
 
+/* The copy behind staging: mapped, read() when unmappable, -EIO when short. */
+static void test_copy_file(void **state)
+{
+	const uint64_t n = 3 * 4096 + 100;
+	uint8_t *data = malloc(n), *dst = calloc(1, n + 8192), want[32], got[32];
+	struct sigaction before, after;
+	char path[512];
+	int fd, pfd[2];
+	FILE *f;
+
+	(void)state;
+	assert_non_null(data);
+	assert_non_null(dst);
+	for (uint64_t i = 0; i < n; i++)
+		data[i] = (uint8_t)(i * 13 + 5);
+	snprintf(path, sizeof(path), "%s/copy", root);
+	f = fopen(path, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(data, 1, n, f), n);
+	fclose(f);
+	kreloc_sha256(data, n, want);
+
+	/* A regular file, mapped: the bytes and the digest. */
+	fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	sigaction(SIGBUS, NULL, &before);
+	assert_int_equal(os_copy_file(fd, dst, n, os_sha256_blocks(NULL), got), 0);
+	assert_memory_equal(dst, data, n);
+	assert_memory_equal(got, want, 32);
+	/* Without a block function: copied, no digest. */
+	memset(dst, 0, n);
+	memset(got, 0xa5, 32);
+	assert_int_equal(os_copy_file(fd, dst, n, NULL, got), 0);
+	assert_memory_equal(dst, data, n);
+	for (int i = 0; i < 32; i++)
+		assert_int_equal(got[i], 0xa5);
+	/* Asked for two pages past its end (as if it shrank since fstat): SIGBUS, caught. */
+	assert_int_equal(os_copy_file(fd, dst, n + 8192, NULL, NULL), -EIO);
+	sigaction(SIGBUS, NULL, &after);
+	assert_ptr_equal(after.sa_handler, before.sa_handler);	/* put back */
+	close(fd);
+
+	/* A pipe can't be mapped: read(), and short is -EIO too. */
+	assert_int_equal(pipe(pfd), 0);
+	assert_int_equal(write(pfd[1], data, 4000), 4000);
+	memset(dst, 0, n);
+	assert_int_equal(os_copy_file(pfd[0], dst, 3000, os_sha256_blocks(NULL), got), 0);
+	assert_memory_equal(dst, data, 3000);
+	kreloc_sha256(data, 3000, want);
+	assert_memory_equal(got, want, 32);
+	close(pfd[1]);
+	assert_int_equal(os_copy_file(pfd[0], dst, 2000, NULL, NULL), -EIO);	/* 1000 left */
+	close(pfd[0]);
+	unlink(path);
+	free(data);
+	free(dst);
+}
+
 static void test_stage_local(void **state)
 {
 	char img[512], ird[512], why[256] = "";
@@ -273,6 +333,7 @@ int main(void)
 		cmocka_unit_test(test_compact),
 		cmocka_unit_test(test_no_kexec_under_fake_root),
 		cmocka_unit_test(test_state_dir),
+		cmocka_unit_test(test_copy_file),
 		cmocka_unit_test(test_stage_local),
 		cmocka_unit_test(test_holder_alive),
 	};
