@@ -10,6 +10,8 @@
 # the next command line.  /init runs `kreloc load` then `kreloc exec`; the
 # machine has a GICv3 with an ITS and two CPUs, as in kexec_shim.sh.
 #
+# test-timeout: 1500
+#
 # Cases, for each first kernel:
 #   live_load_elN     N = 1, 2: the load succeeds, the shim runs at ELN and
 #                     the next kernel's init sees the payload's command line
