@@ -23,7 +23,7 @@ DEB_EPOCH	= $(or $(SOURCE_DATE_EPOCH),$(shell git log -1 --format=%ct 2>/dev/nul
 DEB_DOC		:= $(DEB_ROOT)/usr/share/doc/kreloc
 
 .PHONY: deb
-deb: $(LCLI) $(SHIM_IMAGE) | $(SETUP_STAMP)
+deb: | $(SETUP_STAMP)
 	rm -rf $(DEB_ROOT)
 	$(MAKE) --no-print-directory install-arm64 PREFIX=/usr DESTDIR=$(abspath $(DEB_ROOT)) \
 		systemdunitdir=/lib/systemd/system
