@@ -2,7 +2,9 @@
 # included by the Makefile.
 #
 #   make install [PREFIX=/usr/local] [DESTDIR=] [LIBFDT_AARCH64=...]
-#   make install-arm64 [PREFIX=/usr/local] [DESTDIR=]
+#   make install-arm64 [PREFIX=/usr/local] [DESTDIR=] [systemdunitdir=]
+#
+# PREFIX may also be given as prefix (the GNU name): make install prefix=/usr.
 #
 # Installs, under $(DESTDIR)$(PREFIX):
 #   bin/kreloc                         the CLI (release build, no sanitizers)
@@ -19,13 +21,17 @@
 #   lib/kreloc/aarch64/kreloc          the CLI for arm64 Linux (static; copy
 #                                      it to the machine: kreloc load/exec)
 #   share/kreloc/shim.Image            the reference shim
-#   share/man/man1/kreloc.1            the man page
+#   share/man/man1/kreloc.1            the man page (every command)
+#   share/man/man8/kreloc.8            the man page of load / exec / unload /
+#                                      status and the systemd procedure
 #
 # install-arm64 installs what an arm64 Linux machine needs to kexec through
 # the shim, as that machine's own files (DESTDIR = its root, or a package
 # or initramfs staging directory): bin/kreloc (the static arm64 CLI, which
-# looks for the shim at $(PREFIX)/share/kreloc/shim.Image), the shim and
-# the man page.
+# looks for the shim at $(PREFIX)/share/kreloc/shim.Image), the shim, both
+# man pages and the systemd unit kreloc-load.service in $(systemdunitdir)
+# (default $(PREFIX)/lib/systemd/system; `make deb` puts it in
+# /lib/systemd/system, where Debian 11 and 12 packages ship units).
 #
 # libfdt: the host library needs -lfdt (Debian: libfdt-dev; Debian ships no
 # libfdt.pc, so kreloc.pc names -lfdt itself).  The aarch64 library needs
@@ -33,13 +39,14 @@
 # functions (Debian's libfdt-dev:arm64, which scripts/setup unpacks into
 # $(CACHE)); kreloc-aarch64.pc records its path as the variable libfdt.
 
-PREFIX		?= /usr/local
+PREFIX		?= $(if $(prefix),$(prefix),/usr/local)
 DESTDIR		?=
 bindir		?= $(PREFIX)/bin
 libdir		?= $(PREFIX)/lib
 includedir	?= $(PREFIX)/include
 datadir		?= $(PREFIX)/share
 mandir		?= $(datadir)/man
+systemdunitdir	?= $(PREFIX)/lib/systemd/system
 pkgconfigdir	?= $(libdir)/pkgconfig
 LIBFDT_AARCH64	?= $(TARGET_LIBFDT)
 
@@ -70,10 +77,11 @@ release: $(REL_LIB) $(REL_CLI)
 INSTALL_HEADERS	:= $(wildcard include/kreloc/*.h)
 INSTALL_ASM	:= $(wildcard arch/arm64/include/asm/*.h)
 
-install: $(REL_LIB) $(REL_CLI) $(TARGET_LIB) $(SHIM_IMAGE) $(LCLI) man/kreloc.1
+install: $(REL_LIB) $(REL_CLI) $(TARGET_LIB) $(SHIM_IMAGE) $(LCLI) man/kreloc.1 man/kreloc.8
 	install -d $(DESTDIR)$(bindir) $(DESTDIR)$(includedir)/kreloc \
 		$(DESTDIR)$(includedir)/kreloc/arch/arm64/asm $(DESTDIR)$(libdir)/kreloc/aarch64 \
-		$(DESTDIR)$(pkgconfigdir) $(DESTDIR)$(datadir)/kreloc $(DESTDIR)$(mandir)/man1
+		$(DESTDIR)$(pkgconfigdir) $(DESTDIR)$(datadir)/kreloc $(DESTDIR)$(mandir)/man1 \
+		$(DESTDIR)$(mandir)/man8
 	install -m 755 $(REL_CLI) $(DESTDIR)$(bindir)/kreloc
 	install -m 644 $(INSTALL_HEADERS) $(DESTDIR)$(includedir)/kreloc/
 	install -m 644 $(INSTALL_ASM) $(DESTDIR)$(includedir)/kreloc/arch/arm64/asm/
@@ -82,6 +90,7 @@ install: $(REL_LIB) $(REL_CLI) $(TARGET_LIB) $(SHIM_IMAGE) $(LCLI) man/kreloc.1
 	install -m 755 $(LCLI) $(DESTDIR)$(libdir)/kreloc/aarch64/kreloc
 	install -m 644 $(SHIM_IMAGE) $(DESTDIR)$(datadir)/kreloc/shim.Image
 	install -m 644 man/kreloc.1 $(DESTDIR)$(mandir)/man1/kreloc.1
+	install -m 644 man/kreloc.8 $(DESTDIR)$(mandir)/man8/kreloc.8
 	printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$(libdir)' 'includedir=$(includedir)' '' \
 		'Name: kreloc' \
 		'Description: fast arm64 kernel hand-off library, host build (needs libfdt: libfdt-dev)' \
@@ -99,15 +108,21 @@ install: $(REL_LIB) $(REL_CLI) $(TARGET_LIB) $(SHIM_IMAGE) $(LCLI) man/kreloc.1
 		'Cflags: -I$${includedir} -I$${archincludedir}' \
 		'Libs: -L$${libdir} -lkreloc $${libfdt}' >$(DESTDIR)$(pkgconfigdir)/kreloc-aarch64.pc
 
-install-arm64: $(LCLI) $(SHIM_IMAGE) man/kreloc.1
-	install -d $(DESTDIR)$(bindir) $(DESTDIR)$(datadir)/kreloc $(DESTDIR)$(mandir)/man1
+install-arm64: $(LCLI) $(SHIM_IMAGE) man/kreloc.1 man/kreloc.8 dist/systemd/kreloc-load.service
+	install -d $(DESTDIR)$(bindir) $(DESTDIR)$(datadir)/kreloc $(DESTDIR)$(mandir)/man1 \
+		$(DESTDIR)$(mandir)/man8 $(DESTDIR)$(systemdunitdir)
 	install -m 755 $(LCLI) $(DESTDIR)$(bindir)/kreloc
 	install -m 644 $(SHIM_IMAGE) $(DESTDIR)$(datadir)/kreloc/shim.Image
 	install -m 644 man/kreloc.1 $(DESTDIR)$(mandir)/man1/kreloc.1
+	install -m 644 man/kreloc.8 $(DESTDIR)$(mandir)/man8/kreloc.8
+	sed 's|@bindir@|$(bindir)|g' dist/systemd/kreloc-load.service \
+		>$(DESTDIR)$(systemdunitdir)/kreloc-load.service
+	chmod 644 $(DESTDIR)$(systemdunitdir)/kreloc-load.service
 
 uninstall-arm64:
 	rm -f $(DESTDIR)$(bindir)/kreloc $(DESTDIR)$(datadir)/kreloc/shim.Image \
-		$(DESTDIR)$(mandir)/man1/kreloc.1
+		$(DESTDIR)$(mandir)/man1/kreloc.1 $(DESTDIR)$(mandir)/man8/kreloc.8 \
+		$(DESTDIR)$(systemdunitdir)/kreloc-load.service
 	-rmdir $(DESTDIR)$(datadir)/kreloc 2>/dev/null
 
 uninstall:
@@ -115,6 +130,7 @@ uninstall:
 		$(DESTDIR)$(libdir)/kreloc/aarch64/libkreloc.a $(DESTDIR)$(libdir)/kreloc/aarch64/kreloc \
 		$(DESTDIR)$(pkgconfigdir)/kreloc.pc $(DESTDIR)$(pkgconfigdir)/kreloc-aarch64.pc \
 		$(DESTDIR)$(datadir)/kreloc/shim.Image $(DESTDIR)$(mandir)/man1/kreloc.1 \
+		$(DESTDIR)$(mandir)/man8/kreloc.8 \
 		$(addprefix $(DESTDIR)$(includedir)/kreloc/,$(notdir $(INSTALL_HEADERS))) \
 		$(addprefix $(DESTDIR)$(includedir)/kreloc/arch/arm64/asm/,$(notdir $(INSTALL_ASM)))
 	-rmdir $(DESTDIR)$(includedir)/kreloc/arch/arm64/asm $(DESTDIR)$(includedir)/kreloc/arch/arm64 \
