@@ -91,6 +91,19 @@ kreloc_sha256_blocks_fn os_sha256_blocks(const char **name);
  */
 int os_copy_file(int fd, uint8_t *dst, uint64_t size, kreloc_sha256_blocks_fn fn, uint8_t sha[32]);
 
+/* Bytes pinned per io_uring ring by the holder (os_pin_longterm()). */
+#define OS_PIN_RING_BYTES	(64ULL << 20)
+
+/**
+ * os_pin_longterm() - pin @len bytes at @base long-term (FOLL_LONGTERM: never
+ * migrated), as io_uring fixed buffers, one ring per @ring_bytes.  The
+ * rings stay open for the life of the process: closing one unpins.  On
+ * any failure every ring is closed again.  @pin says what was done, for
+ * the user: "mlock + io_uring long-term pin (N rings)" or "mlock only (why)".
+ * Return: 0, or -errno of the step that failed.
+ */
+int os_pin_longterm(uint8_t *base, uint64_t len, uint64_t ring_bytes, char *pin, size_t pinsz);
+
 /**
  * struct os_stage - a payload read into pinned (or, for plan --live, plain)
  * anonymous memory: the Image at @addr, the initrd at the next 4 KiB page.

@@ -12,12 +12,12 @@
  *    /proc/sys/vm/compact_unevictable_allowed is 0, so `kreloc load` sets
  *    it to 0 (and `kreloc unload` restores the value it found).
  *  - A long-term pin: registering the region as io_uring fixed buffers
- *    (IORING_REGISTER_BUFFERS) pins every page with FOLL_LONGTERM, on 5.10
- *    and 6.1 alike, with two system calls and no library: a pinned page is
+ *    (IORING_REGISTER_BUFFERS, one ring per 64 MiB) pins every page with
+ *    FOLL_LONGTERM, on 5.10 and 6.1 alike, with no library: a pinned page is
  *    never migrated (compaction, NUMA balancing, memory hot-remove all skip
  *    or fail on it), and the kernel moves the pages out of ZONE_MOVABLE and
  *    CMA before pinning, which is why pagemap is read only afterwards.  The
- *    holder keeps the ring open for its whole life.  When io_uring is
+ *    holder keeps the rings open for its whole life.  When io_uring is
  *    unavailable (kernel built without it, or disabled), the holder carries
  *    on with mlock alone and says so; `kreloc exec` re-reads pagemap and
  *    refuses if anything moved, and the bundle's SHA-256 check (unless
@@ -37,6 +37,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -425,6 +426,60 @@ int os_copy_file(int fd, uint8_t *dst, uint64_t size, kreloc_sha256_blocks_fn fn
 }
 
 /*
+ * Registering a buffer accounts its huge pages by scanning, for each new
+ * huge page, the pages registered before it in the same ring (Linux 5.10
+ * and 6.1 alike): the cost grows with the square of a ring's size, 174 M
+ * instructions for 380 MiB in one ring (bench/README.md).  Small rings
+ * keep that scan short.
+ */
+int os_pin_longterm(uint8_t *base, uint64_t len, uint64_t ring_bytes, char *pin, size_t pinsz)
+{
+	uint64_t nr = (len + ring_bytes - 1) / ring_bytes, i;
+	int *ring = calloc(nr, sizeof(*ring));
+	const char *what = "";
+	int err = 0;
+
+	if (!ring) {
+		snprintf(pin, pinsz, "mlock only (out of memory for io_uring rings)");
+		return -ENOMEM;
+	}
+	for (i = 0; i < nr; i++) {
+		uint64_t off = i * ring_bytes;
+		struct io_uring_params prm;
+		struct iovec iov = {
+			.iov_base = base + off,
+			.iov_len = (size_t)(len - off > ring_bytes ? ring_bytes : len - off),
+		};
+		long fd;
+
+		memset(&prm, 0, sizeof(prm));
+		fd = syscall(SYS_io_uring_setup, 1, &prm);
+		if (fd < 0) {
+			err = errno;
+			what = "io_uring_setup";
+			break;
+		}
+		ring[i] = (int)fd;
+		if (syscall(SYS_io_uring_register, ring[i], IORING_REGISTER_BUFFERS, &iov, 1)) {
+			err = errno;
+			what = "io_uring buffers";
+			i++;
+			break;
+		}
+	}
+	if (err) {
+		while (i--)
+			close(ring[i]);
+		snprintf(pin, pinsz, "mlock only (%s: %s)", what, strerror(err));
+	} else {
+		snprintf(pin, pinsz, "mlock + io_uring long-term pin (%" PRIu64 " ring%s)", nr,
+			 nr == 1 ? "" : "s");
+	}
+	free(ring);
+	return -err;
+}
+
+/*
  * Map, read and hash the payload (@ifd: Image, @rfd: initrd or -1), the
  * Image at a 2 MiB aligned address, the initrd at the next 4 KiB page.
  * @lock: mlock and pin (the holder); not for plan --live.
@@ -487,38 +542,8 @@ static int stage_fds(int ifd, int rfd, bool lock, bool hash, struct os_stage *st
 	st->initrd_size = rlen;
 	snprintf(st->hash, sizeof(st->hash), "%s", hname);
 	snprintf(st->pin, sizeof(st->pin), "%s", lock ? "mlock" : "none (this process's pages)");
-	if (lock) {
-		/*
-		 * Long-term pin through io_uring fixed buffers (at most 1 GiB
-		 * per buffer).  The ring descriptor stays open: closing it
-		 * would unpin.
-		 */
-		struct io_uring_params prm;
-		struct iovec iov[64];
-		unsigned int n = 0;
-		long ring;
-
-		memset(&prm, 0, sizeof(prm));
-		ring = syscall(SYS_io_uring_setup, 1, &prm);
-		for (uint64_t off = 0; ring >= 0 && off < maplen && n < 64; n++) {
-			uint64_t l = maplen - off > (1ULL << 30) ? (1ULL << 30) : maplen - off;
-
-			iov[n].iov_base = base + off;
-			iov[n].iov_len = (size_t)l;
-			off += l;
-		}
-		if (ring < 0)
-			snprintf(st->pin, sizeof(st->pin), "mlock only (io_uring_setup: %s)",
-				 strerror(errno));
-		else if ((uint64_t)n << 30 < maplen)
-			snprintf(st->pin, sizeof(st->pin), "mlock only (over 64 GiB of io_uring "
-				 "buffers)");
-		else if (syscall(SYS_io_uring_register, (int)ring, IORING_REGISTER_BUFFERS, iov, n))
-			snprintf(st->pin, sizeof(st->pin), "mlock only (io_uring buffers: %s)",
-				 strerror(errno));
-		else
-			snprintf(st->pin, sizeof(st->pin), "mlock + io_uring long-term pin");
-	}
+	if (lock)
+		(void)os_pin_longterm(base, maplen, OS_PIN_RING_BYTES, st->pin, sizeof(st->pin));
 	return 0;
 }
 

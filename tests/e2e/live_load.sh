@@ -13,7 +13,8 @@
 # test-timeout: 1500
 #
 # Cases, for each first kernel:
-#   live_load_elN     N = 1, 2: the load succeeds, the shim runs at ELN and
+#   live_load_elN     N = 1, 2: the load succeeds (the payload mlocked and
+#                     pinned long-term in one io_uring ring), the shim runs at ELN and
 #                     the next kernel's init sees the payload's command line
 #                     (scripts/report.py: result ok)
 #   live_load_flip, live_load_flip_el2   (EL1, EL2) one byte of a payload
@@ -142,6 +143,8 @@ for ((k = 0; k < ${#FIRST_KERNELS[@]}; k += 2)); do
 			grep -qxF "kreloc-init: cmdline=$PAYLOAD_CMDLINE" "$E2E_LOG"
 		e2e_check "${n}_booted" "result $(e2e_get result): $(e2e_get error)" \
 			[ "$(e2e_get result)" = ok ]
+		e2e_check "${n}_pinned" "$(grep -m1 '^kreloc-live: load| kreloc load: loaded' "$E2E_LOG")" \
+			grep -Eq '^kreloc-live: load\| kreloc load: loaded .*\(mlock \+ io_uring long-term pin \(1 ring\)(, root cgroup)?\)$' "$E2E_LOG"
 		e2e_check "${n}_zero_copy_verified" "verified=$(e2e_get verified) mmu_off=$(e2e_get bytes_copied_mmu_off) borrowed=$(e2e_get borrowed_pages)" \
 			zero_copy
 	done

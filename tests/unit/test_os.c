@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -250,6 +251,85 @@ static void test_copy_file(void **state)
 	free(dst);
 }
 
+/* Count this process's io_uring descriptors (/proc/self/fd links to anon_inode:[io_uring]). */
+static int io_uring_fds(void)
+{
+	char path[64], target[64];
+	int n = 0;
+
+	for (int fd = 0; fd < 1024; fd++) {
+		ssize_t l;
+
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		l = readlink(path, target, sizeof(target) - 1);
+		if (l <= 0)
+			continue;
+		target[l] = '\0';
+		n += !strcmp(target, "anon_inode:[io_uring]");
+	}
+	return n;
+}
+
+/* The long-term pin: one ring per ring_bytes; a failure closes every ring. */
+static void test_pin_longterm(void **state)
+{
+	const uint64_t len = 3 * 4096 * 64 + 4096;	/* 3 rings of 256 KiB and one page */
+	uint8_t *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	static int fill[1024];
+	struct rlimit lim, low;
+	int before, nfill = 0;
+	char pin[96];
+
+	(void)state;
+	assert_true(p != MAP_FAILED);
+	memset(p, 1, len);
+	before = io_uring_fds();
+	if (os_pin_longterm(p, 4096, 4096, pin, sizeof(pin)) == -ENOSYS) {
+		munmap(p, len);
+		skip();		/* a kernel without io_uring: nothing to test here */
+	}
+	assert_string_equal(pin, "mlock + io_uring long-term pin (1 ring)");
+	assert_int_equal(io_uring_fds(), before + 1);
+	before++;
+
+	assert_int_equal(os_pin_longterm(p, len, 256 << 10, pin, sizeof(pin)), 0);
+	assert_string_equal(pin, "mlock + io_uring long-term pin (4 rings)");
+	assert_int_equal(io_uring_fds(), before + 4);
+	before += 4;
+
+	/*
+	 * Room for two more descriptors only: the third ring fails, all go.
+	 * The holes below the highest descriptor are filled first (new
+	 * descriptors take the lowest free number).
+	 */
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &lim), 0);
+	low = lim;
+	low.rlim_cur = 0;
+	for (int fd = 0; fd < 1024; fd++)
+		if (fcntl(fd, F_GETFD) >= 0)
+			low.rlim_cur = (rlim_t)fd + 1;
+	for (;;) {
+		int fd = dup(0);
+
+		assert_true(fd >= 0);
+		if ((rlim_t)fd >= low.rlim_cur) {
+			close(fd);
+			break;
+		}
+		fill[nfill++] = fd;
+		assert_true(nfill < 1024);
+	}
+	low.rlim_cur += 2;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	assert_int_equal(os_pin_longterm(p, len, 256 << 10, pin, sizeof(pin)), -EMFILE);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &lim), 0);
+	assert_non_null(strstr(pin, "mlock only (io_uring_setup: "));
+	assert_int_equal(io_uring_fds(), before);
+	while (nfill)
+		close(fill[--nfill]);
+	munmap(p, len);
+}
+
 static void test_stage_local(void **state)
 {
 	char img[512], ird[512], why[256] = "";
@@ -334,6 +414,7 @@ int main(void)
 		cmocka_unit_test(test_no_kexec_under_fake_root),
 		cmocka_unit_test(test_state_dir),
 		cmocka_unit_test(test_copy_file),
+		cmocka_unit_test(test_pin_longterm),
 		cmocka_unit_test(test_stage_local),
 		cmocka_unit_test(test_holder_alive),
 	};
