@@ -708,7 +708,9 @@ void shim_main(void *fdt, uint64_t el, uint64_t base, uint64_t hcr_el2)
 	/* The others start now, and wait in the control page for the point of no return. */
 	st.smp_page = smp_bring_up(&st.h, st.fdt_view, kreloc_bundle_cpus(&st.bundle),
 				   (unsigned int)st.el, st.uart,
-				   bootargs_has("kreloc.simulate=cpu-on-fail"), &st.smp);
+				   bootargs_has("kreloc.simulate=cpu-on-fail") ? SMP_SIMULATE_CPU_ON_FAIL :
+				   bootargs_has("kreloc.simulate=cpu-late") ? SMP_SIMULATE_LATE :
+				   SMP_SIMULATE_NONE, &st.smp);
 	if (st.smp_page)
 		kind = st.el == 2 ? KRELOC_RELOC_SMP_EL2 : KRELOC_RELOC_SMP_EL1;
 	st.tramp_entry = kreloc_reloc_entry(st.h.control, kind);

@@ -94,7 +94,7 @@ static unsigned int count_arrived(const struct kreloc_smp_page *pg, unsigned int
 }
 
 uint64_t smp_bring_up(struct kreloc_handoff *h, const void *fdt, unsigned int cap, unsigned int el,
-		      uint64_t uart, bool simulate_cpu_on_fail, struct smp_result *res)
+		      uint64_t uart, enum smp_simulate simulate, struct smp_result *res)
 {
 	static uint64_t heads[KRELOC_SPLIT_MAX];
 	uint64_t mpidr[SMP_MAX_CPUS - 1], cpu_no[SMP_MAX_CPUS - 1];
@@ -122,8 +122,8 @@ uint64_t smp_bring_up(struct kreloc_handoff *h, const void *fdt, unsigned int ca
 	for (unsigned int i = 0; i < n; i++) {
 		struct kreloc_smp_cpu *c = &pg->cpu[res->started];
 		/* Aff3 = 0xff: an MPIDR no CPU of the test machine has */
-		uint64_t target = simulate_cpu_on_fail && i == n - 1 ? mpidr[i] | 0xffULL << 32 :
-								       mpidr[i];
+		uint64_t target = simulate == SMP_SIMULATE_CPU_ON_FAIL && i == n - 1 ?
+				  mpidr[i] | 0xffULL << 32 : mpidr[i];
 		int64_t r;
 
 		c->mpidr = mpidr[i];
@@ -148,12 +148,15 @@ uint64_t smp_bring_up(struct kreloc_handoff *h, const void *fdt, unsigned int ca
 	       read_sysreg(cntvct_el0) < deadline)
 		__asm__ volatile("yield");
 	for (unsigned int i = 0; i < res->started; i++) {
-		if (load_acquire(&pg->cpu[i].state) == SMP_ARRIVED)
+		bool late = simulate == SMP_SIMULATE_LATE && i == res->started - 1;
+
+		if (!late && load_acquire(&pg->cpu[i].state) == SMP_ARRIVED)
 			continue;
-		/* late: when it comes, it finds this and turns itself off */
+		/* late: when it comes, or if it waits already, it finds this and turns itself off */
 		__atomic_store_n(&pg->cpu[i].go, SMP_CANCEL, __ATOMIC_RELEASE);
-		shim_printf("kreloc-shim: cpu %lu (mpidr 0x%lx): did not arrive within %u ms; "
-			    "left out\n", cpu_no[i], pg->cpu[i].mpidr, ARRIVE_MS);
+		shim_printf("kreloc-shim: cpu %lu (mpidr 0x%lx): did not arrive within %u ms%s; "
+			    "left out\n", cpu_no[i], pg->cpu[i].mpidr, ARRIVE_MS,
+			    late ? " (kreloc.simulate=cpu-late)" : "");
 		res->left_out++;
 	}
 	/* the cancels complete before the event that wakes their WFE */

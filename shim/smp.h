@@ -19,6 +19,18 @@ struct smp_result {
 	struct kreloc_split_stats split;
 };
 
+/*
+ * Test hooks, from the shim's own command line (tests/e2e/smp.sh):
+ * kreloc.simulate=cpu-on-fail starts the last CPU at an MPIDR no CPU has
+ * (Aff3 0xff), so PSCI refuses it; kreloc.simulate=cpu-late takes the last
+ * CPU started as late whether it arrived or not, so it is cancelled.
+ */
+enum smp_simulate {
+	SMP_SIMULATE_NONE,
+	SMP_SIMULATE_CPU_ON_FAIL,
+	SMP_SIMULATE_LATE,
+};
+
 /**
  * smp_bring_up() - start the relocation's other CPUs, before the point of no return.
  * @h:        installed (kreloc_reloc_install()), MMU mode
@@ -26,8 +38,7 @@ struct smp_result {
  * @cap:      at most this many CPUs, the boot CPU included (the bundle's option)
  * @el:       the EL the shim and the trampoline run at (1 or 2)
  * @uart:     the console's PL011, 0 for none
- * @simulate_cpu_on_fail: test hook: CPU_ON the last secondary at an MPIDR
- *            no CPU has, so PSCI refuses it
+ * @simulate: test hook (smp_simulate)
  * @res:      out
  *
  * CPUs come from /cpus nodes (device_type "cpu", status okay, enable-method
@@ -47,6 +58,6 @@ struct smp_result {
  * failed split is a refusal (shim_fail()).
  */
 uint64_t smp_bring_up(struct kreloc_handoff *h, const void *fdt, unsigned int cap, unsigned int el,
-		      uint64_t uart, bool simulate_cpu_on_fail, struct smp_result *res);
+		      uint64_t uart, enum smp_simulate simulate, struct smp_result *res);
 
 #endif
