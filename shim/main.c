@@ -710,6 +710,7 @@ void shim_main(void *fdt, uint64_t el, uint64_t base, uint64_t hcr_el2)
 				   (unsigned int)st.el, st.uart,
 				   bootargs_has("kreloc.simulate=cpu-on-fail") ? SMP_SIMULATE_CPU_ON_FAIL :
 				   bootargs_has("kreloc.simulate=cpu-late") ? SMP_SIMULATE_LATE :
+				   bootargs_has("kreloc.simulate=cpu-hang") ? SMP_SIMULATE_HANG :
 				   SMP_SIMULATE_NONE, &st.smp);
 	if (st.smp_page)
 		kind = st.el == 2 ? KRELOC_RELOC_SMP_EL2 : KRELOC_RELOC_SMP_EL1;

@@ -93,6 +93,23 @@ static unsigned int count_arrived(const struct kreloc_smp_page *pg, unsigned int
 	return a;
 }
 
+/*
+ * kreloc.simulate=cpu-hang: @c's list becomes one page whose only entry
+ * continues the list on that same page, so it never says SMP_DONE and the
+ * boot CPU's bounded wait, past the point of no return, must reset.
+ */
+static void simulate_hang(struct kreloc_handoff *h, struct kreloc_smp_cpu *c, uint64_t no)
+{
+	uint64_t pa, *loop = kreloc_kimage_alloc_safe(&h->ki, KRELOC_IND_PAGE_SIZE, &pa);
+
+	if (!loop)
+		shim_fail(KRELOC_E_NOMEM, "kreloc.simulate=cpu-hang");
+	loop[0] = pa | KRELOC_IND_INDIRECTION;
+	c->head = pa | KRELOC_IND_INDIRECTION;
+	shim_printf("kreloc-shim: cpu %lu (mpidr 0x%lx): given a list that never ends "
+		    "(kreloc.simulate=cpu-hang)\n", no, c->mpidr);
+}
+
 uint64_t smp_bring_up(struct kreloc_handoff *h, const void *fdt, unsigned int cap, unsigned int el,
 		      uint64_t uart, enum smp_simulate simulate, struct smp_result *res)
 {
@@ -174,9 +191,13 @@ uint64_t smp_bring_up(struct kreloc_handoff *h, const void *fdt, unsigned int ca
 		shim_fail(err, "split the list between the CPUs");
 	pg->head = heads[0];
 	k = 1;
-	for (unsigned int i = 0; i < res->started; i++)
-		if (pg->cpu[i].go != SMP_CANCEL)
-			pg->cpu[i].head = heads[k++];
+	for (unsigned int i = 0; i < res->started; i++) {
+		if (pg->cpu[i].go == SMP_CANCEL)
+			continue;
+		pg->cpu[i].head = heads[k++];
+		if (simulate == SMP_SIMULATE_HANG && k == res->cpus)
+			simulate_hang(h, &pg->cpu[i], cpu_no[i]);
+	}
 	shim_printf("kreloc: relocating on %u CPUs (%u started, %u left out)\n", res->cpus,
 		    res->started, res->left_out);
 	return pa;

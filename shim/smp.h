@@ -23,12 +23,15 @@ struct smp_result {
  * Test hooks, from the shim's own command line (tests/e2e/smp.sh):
  * kreloc.simulate=cpu-on-fail starts the last CPU at an MPIDR no CPU has
  * (Aff3 0xff), so PSCI refuses it; kreloc.simulate=cpu-late takes the last
- * CPU started as late whether it arrived or not, so it is cancelled.
+ * CPU started as late whether it arrived or not, so it is cancelled;
+ * kreloc.simulate=cpu-hang gives the last CPU that copies a list that
+ * never ends, so the boot CPU times out past the point of no return.
  */
 enum smp_simulate {
 	SMP_SIMULATE_NONE,
 	SMP_SIMULATE_CPU_ON_FAIL,
 	SMP_SIMULATE_LATE,
+	SMP_SIMULATE_HANG,
 };
 
 /**

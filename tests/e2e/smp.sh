@@ -9,7 +9,9 @@
 # the shim's own command line: the last CPU is started at an MPIDR no CPU
 # has) must be named in a warning line and left out, the boot going on
 # with the others; so must one taken as late (kreloc.simulate=cpu-late),
-# which is cancelled; a bundle's cap below the CPUs offered is kept.
+# which is cancelled; a CPU that never finishes (kreloc.simulate=cpu-hang)
+# must end in a console line and a reset, past the point of no return; a
+# bundle's cap below the CPUs offered is kept.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 e2e_init smp
@@ -77,6 +79,23 @@ if boot_smp "$n" 1 3 1 4 --append "console=ttyAMA0 kreloc.simulate=cpu-late"; th
 	e2e_check "${n}_warning" "no warning line for cpu 3" \
 		grep -Eq '^kreloc-shim: cpu 3 \(mpidr 0x3\): did not arrive within [0-9]+ ms.*; left out' \
 		"$E2E_LOG"
+fi
+
+# A CPU that never finishes (kreloc.simulate=cpu-hang: its list never
+# ends) past the point of no return: the boot CPU's bounded wait must end
+# in its console line and a PSCI reset (QEMU -no-reboot exits), never in a
+# boot.
+n=smp_cpu_hang
+if e2e_selected "$n" &&
+   MODE=mmu e2e_pack "$E2E_OUT/$n.bundle" --cpus 4 >"$E2E_OUT/$n.pack" 2>&1; then
+	e2e_boot "$n" "$E2E_OUT/$n.bundle" --el 2 --smp 4 --gic 3 \
+		--append "console=ttyAMA0 kreloc.simulate=cpu-hang"
+	e2e_check "${n}_reset" "no timeout line, a boot, or QEMU did not exit (status $E2E_RC)" \
+		bash -c '[ "$1" = 0 ] &&
+			 grep -q "^kreloc-shim: relocation on several CPUs timed out past the point of no return; resetting" "$2" &&
+			 ! grep -q -e KRELOC-INIT-MARKER -e "Booting Linux" "$2"' _ "$E2E_RC" "$E2E_LOG"
+elif e2e_selected "$n"; then
+	e2e_fail "$n" "kreloc pack failed: $(tail -n 1 "$E2E_OUT/$n.pack")"
 fi
 
 # The bundle's cap: 2 of the 4 CPUs.
