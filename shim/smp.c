@@ -150,7 +150,6 @@ uint64_t smp_bring_up(struct kreloc_handoff *h, const void *fdt, unsigned int ca
 			shim_printf("kreloc-shim: cpu %u (mpidr 0x%lx): PSCI CPU_ON returned %ld "
 				    "(%s)%s; left out\n", i + 1, mpidr[i], r, psci_ret_name(r),
 				    target != mpidr[i] ? ", kreloc.simulate=cpu-on-fail" : "");
-			c->mpidr = 0;
 			res->left_out++;
 			continue;
 		}

@@ -346,7 +346,7 @@ kreloc_relocate_mmu_el2:
 
 /* x14 = CNTVCT_EL0, read after what came before. */
 .macro now
-	isb
+	isb						// the counter is read after what came before
 	mrs	x14, cntvct_el0
 .endm
 
