@@ -43,10 +43,11 @@ static int check_options(uint64_t opt)
 {
 	uint64_t mode = (opt & KRELOC_OPT_MODE_MASK) >> KRELOC_OPT_MODE_SHIFT;
 	uint64_t gran = (opt & KRELOC_OPT_GRANULE_MASK) >> KRELOC_OPT_GRANULE_SHIFT;
+	uint64_t cpus = (opt & KRELOC_OPT_CPUS_MASK) >> KRELOC_OPT_CPUS_SHIFT;
 
 	if (opt & ~KRELOC_OPT_KNOWN)
 		return KRELOC_E_BUNDLE_HEADER;
-	if (mode > KRELOC_MODE_CLASSIC || gran > KRELOC_GRANULE_64K)
+	if (mode > KRELOC_MODE_CLASSIC || gran > KRELOC_GRANULE_64K || cpus > KRELOC_OPT_CPUS_MAX)
 		return KRELOC_E_BUNDLE_HEADER;
 	return 0;
 }
@@ -207,7 +208,7 @@ static bool data_overlap(const struct kreloc_bundle *b)
  * Order of checks (the first failing one is reported): NULL arguments
  * (KRELOC_E_INVAL); len < 64 (TRUNCATED); magic (MAGIC); version (VERSION);
  * header_size, entry_size, options (unknown bit, mode > CLASSIC, granule >
- * 64K), reserved bytes (HEADER); nr_entries 0 or > 16 (ENTRY); total_size
+ * 64K, CPUs > 64), reserved bytes (HEADER); nr_entries 0 or > 16 (ENTRY); total_size
  * smaller than header + entry table (HEADER); total_size > len (TRUNCATED);
  * then each entry in table order: type, flags (unknown bits, or F_PAGES on
  * a type other than IMAGE and INITRD: ENTRY); for PRESERVE nonzero
@@ -304,6 +305,13 @@ unsigned int kreloc_bundle_mode(const struct kreloc_bundle *b)
 	unsigned int m = (unsigned int)((b->options & KRELOC_OPT_MODE_MASK) >> KRELOC_OPT_MODE_SHIFT);
 
 	return m == KRELOC_MODE_DEFAULT ? KRELOC_MODE_MMU : m;
+}
+
+unsigned int kreloc_bundle_cpus(const struct kreloc_bundle *b)
+{
+	unsigned int n = (unsigned int)((b->options & KRELOC_OPT_CPUS_MASK) >> KRELOC_OPT_CPUS_SHIFT);
+
+	return n ? n : 1;
 }
 
 unsigned int kreloc_bundle_granule_shift(const struct kreloc_bundle *b)

@@ -3,11 +3,8 @@
  * console.c - PL011 output and a small printf for the shim.
  * Output is polled; with no UART found every print is silently dropped.
  */
+#include <asm/pl011.h>
 #include "shim.h"
-
-#define PL011_DR	0x00
-#define PL011_FR	0x18
-#define PL011_FR_TXFF	(1U << 5)	/* transmit FIFO full */
 
 static volatile uint32_t *uart;
 
@@ -20,7 +17,7 @@ static void putc_raw(char c)
 {
 	if (!uart)
 		return;
-	while (uart[PL011_FR / 4] & PL011_FR_TXFF)
+	while (uart[PL011_FR / 4] & (1U << PL011_FR_TXFF_BIT))
 		;
 	uart[PL011_DR / 4] = (uint8_t)c;
 }

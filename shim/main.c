@@ -22,6 +22,7 @@
 #include "gic.h"
 #include "pmu.h"
 #include "shim.h"
+#include "smp.h"
 
 /*
  * The next kernel's device tree is built here, then staged like any segment.
@@ -68,6 +69,8 @@ struct shim_state {
 	uint64_t plain_copy;		/* KRELOC_OPT_MEASURE_COPY: its cost ... */
 	uint64_t plain_copy_bytes;	/* ... and size */
 	struct pmu_sample t_start, t_planned, t_staged, t_prepared;
+	uint64_t smp_page;		/* the SMP page, 0 when relocating on this CPU alone */
+	struct smp_result smp;		/* the CPUs started and their shares */
 };
 
 static struct shim_state st;
@@ -394,7 +397,7 @@ static void parse_bundle(void)
 	}
 }
 
-static const void *phys_read(void *ctx, uint64_t pa, uint64_t len)
+const void *shim_phys_read(void *ctx, uint64_t pa, uint64_t len)
 {
 	(void)ctx;
 	(void)len;
@@ -445,7 +448,7 @@ static void plan(void)
 		.place_high = b->options & KRELOC_OPT_PLACE_HIGH, .counters = true,
 		.entropy = (const uint8_t *)st.rndr, .entropy_len = n * sizeof(st.rndr[0]),
 		.salt = read_sysreg(cntvct_el0),
-		.pages_rd = phys_read,
+		.pages_rd = shim_phys_read,
 		.sha256_blocks = st.sha_blocks,
 	};
 	check(kreloc_handoff_plan(&st.h, &p), "plan");
@@ -521,7 +524,7 @@ static void verify(void)
 	struct pmu_sample a, b;
 
 	pmu_sample(&a);
-	check(kreloc_handoff_verify(&st.h, phys_read, NULL, st.sha_blocks),
+	check(kreloc_handoff_verify(&st.h, shim_phys_read, NULL, st.sha_blocks),
 	      "verify staged payload");
 	pmu_sample(&b);
 	pmu_delta(&a, &b, &st.verify_cost);
@@ -542,7 +545,7 @@ static uint64_t nomap_mapped(const struct kreloc_xlat *x)
 
 		while (va < end) {
 			struct kreloc_xlat_walk_result res;
-			int err = kreloc_xlat_walk(x, va, phys_read, NULL, &res);
+			int err = kreloc_xlat_walk(x, va, shim_phys_read, NULL, &res);
 			uint64_t next = res.block_base + res.block_size;
 
 			/* past the tables' input range: nothing above is mapped */
@@ -623,6 +626,14 @@ static void report(void)
 		    h->xlat_fallback ? "true" : "false", st.map.nr_nomap,
 		    nomap_mapped(&st.runtime) + (mmu ? nomap_mapped(&h->xlat) : 0));
 	shim_printf("\"control_page\":\"0x%lx\",\"mailbox\":\"0x%lx\",", h->control, h->mailbox);
+	shim_printf("\"cpus\":%u,\"cpus_left_out\":%u,\"cpu_pages\":[", st.smp.cpus,
+		    st.smp.left_out);
+	if (st.smp_page)
+		for (unsigned int i = 0; i < st.smp.cpus; i++)
+			shim_printf("%s%lu", i ? "," : "", st.smp.split.copies[i]);
+	else
+		shim_printf("%lu", h->list.copies);
+	shim_printf("],");
 	if (st.plain_copy_bytes)
 		shim_printf("\"plain_copy_bytes\":%lu,", st.plain_copy_bytes);
 	if (st.sha_impl)
@@ -680,7 +691,7 @@ void shim_main(void *fdt, uint64_t el, uint64_t base, uint64_t hcr_el2)
 		shim_printf("kreloc: paged payload: image %lu pages, initrd %lu pages, %lu runs, "
 			    "borrowed %lu pages\n", st.bundle.image.nr_pages,
 			    st.bundle.initrd.nr_pages, payload_runs(), st.h.ki.borrowed_pages);
-	check(kreloc_handoff_prepare(&st.h, phys_read, NULL), "prepare");
+	check(kreloc_handoff_prepare(&st.h, shim_phys_read, NULL), "prepare");
 	if (st.h.xlat_fallback)
 		shim_printf("kreloc-shim-warning: W_XLAT_FALLBACK: no memory for the transitional "
 			    "tables: classic mode (MMU off) instead\n");
@@ -694,6 +705,15 @@ void shim_main(void *fdt, uint64_t el, uint64_t base, uint64_t hcr_el2)
 	kind = st.h.mode == KRELOC_MODE_CLASSIC ? KRELOC_RELOC_CLASSIC :
 	       st.el == 2 ? KRELOC_RELOC_MMU_EL2 : KRELOC_RELOC_MMU_EL1;
 	check_el2_regime("before the hand-off at EL2");
+	/* The others start now, and wait in the control page for the point of no return. */
+	st.smp_page = smp_bring_up(&st.h, st.fdt_view, kreloc_bundle_cpus(&st.bundle),
+				   (unsigned int)st.el, st.uart,
+				   bootargs_has("kreloc.simulate=cpu-on-fail") ? SMP_SIMULATE_CPU_ON_FAIL :
+				   bootargs_has("kreloc.simulate=cpu-late") ? SMP_SIMULATE_LATE :
+				   bootargs_has("kreloc.simulate=cpu-hang") ? SMP_SIMULATE_HANG :
+				   SMP_SIMULATE_NONE, &st.smp);
+	if (st.smp_page)
+		kind = st.el == 2 ? KRELOC_RELOC_SMP_EL2 : KRELOC_RELOC_SMP_EL1;
 	st.tramp_entry = kreloc_reloc_entry(st.h.control, kind);
 	pmu_sample(&st.t_prepared);
 	if (st.bundle.options & KRELOC_OPT_VERIFY)

@@ -21,6 +21,21 @@ void shim_vprintf(const char *fmt, va_list ap);
 
 /* psci.c */
 void psci_init(char method);
+/* The conduit from the device tree: 'h' (HVC), 's' (SMC) or 0 (none found). */
+char psci_conduit(void);
+/*
+ * A PSCI call: function @fn (asm/sysreg.h), arguments @a1-@a3.  Returns
+ * its result (0 or a PSCI_RET_* below, or a value such as the version),
+ * PSCI_RET_NOT_SUPPORTED without a conduit.
+ */
+int64_t psci_call(uint64_t fn, uint64_t a1, uint64_t a2, uint64_t a3);
+#define PSCI_RET_NOT_SUPPORTED		(-1)
+#define PSCI_RET_INVALID_PARAMETERS	(-2)
+#define PSCI_RET_DENIED			(-3)
+#define PSCI_RET_ALREADY_ON		(-4)
+#define PSCI_RET_ON_PENDING		(-5)
+#define PSCI_RET_INTERNAL_FAILURE	(-6)
+#define PSCI_RET_INVALID_ADDRESS	(-9)
 /*
  * KRELOC_OPT_FAIL_RESET, once the bundle is parsed: shim_stop() resets
  * instead of powering off.  Before that the option is unknown: a failure
@@ -37,6 +52,8 @@ void __attribute__((noreturn)) shim_fail(int err, const char *context);
 #include <asm/cache.h>
 
 /* main.c */
+/* kreloc_phys_read_fn for the shim's identity map: @pa itself. */
+const void *shim_phys_read(void *ctx, uint64_t pa, uint64_t len);
 void __attribute__((noreturn)) shim_main(void *fdt, uint64_t el, uint64_t base, uint64_t hcr_el2);
 void __attribute__((noreturn)) shim_exception(uint64_t kind);
 

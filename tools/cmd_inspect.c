@@ -192,7 +192,11 @@ static const char *mode_name(unsigned int m)
 
 static void print_options_text(const struct kreloc_bundle *b)
 {
-	printf("options:     0x%" PRIx64 " (mode %s%s, granule %uK%s%s%s%s%s)\n", b->options,
+	char cpus[24] = "";
+
+	if (kreloc_bundle_cpus(b) > 1)
+		snprintf(cpus, sizeof(cpus), ", up to %u CPUs", kreloc_bundle_cpus(b));
+	printf("options:     0x%" PRIx64 " (mode %s%s, granule %uK%s%s%s%s%s%s)\n", b->options,
 	       mode_name(kreloc_bundle_mode(b)),
 	       (b->options & KRELOC_OPT_MODE_MASK) ? "" : " (default)",
 	       (1U << kreloc_bundle_granule_shift(b)) >> 10,
@@ -200,7 +204,7 @@ static void print_options_text(const struct kreloc_bundle *b)
 	       (b->options & KRELOC_OPT_VERIFY) ? ", verify" : "",
 	       (b->options & KRELOC_OPT_PLACE_HIGH) ? ", place-high" : "",
 	       (b->options & KRELOC_OPT_MEASURE_COPY) ? ", measure-copy" : "",
-	       (b->options & KRELOC_OPT_FAIL_RESET) ? ", fail-reset" : "");
+	       (b->options & KRELOC_OPT_FAIL_RESET) ? ", fail-reset" : "", cpus);
 }
 
 /*
@@ -333,13 +337,15 @@ static int inspect_bundle(const char *path, const uint8_t *buf, size_t len, bool
 			       kreloc_le64(buf + 32));
 		if (!err) {
 			printf("\"mode\": \"%s\", \"granule\": %u, \"verify\": %s, "
-			       "\"place_high\": %s, \"measure_copy\": %s, \"fail_reset\": %s, ",
+			       "\"place_high\": %s, \"measure_copy\": %s, \"fail_reset\": %s, "
+			       "\"cpus\": %u, ",
 			       mode_name(kreloc_bundle_mode(&b)),
 			       1U << kreloc_bundle_granule_shift(&b),
 			       (b.options & KRELOC_OPT_VERIFY) ? "true" : "false",
 			       (b.options & KRELOC_OPT_PLACE_HIGH) ? "true" : "false",
 			       (b.options & KRELOC_OPT_MEASURE_COPY) ? "true" : "false",
-			       (b.options & KRELOC_OPT_FAIL_RESET) ? "true" : "false");
+			       (b.options & KRELOC_OPT_FAIL_RESET) ? "true" : "false",
+			       kreloc_bundle_cpus(&b));
 			describe_entries(&b, true, &pr);
 		}
 		printf("\"ok\": %s, ", pr.n ? "false" : "true");

@@ -36,6 +36,8 @@ void kreloc_usage_pack(FILE *f)
 		"  --verify            shim checks every SHA-256 before the hand-off\n"
 		"  --place-high        place the payload as high in RAM as it fits\n"
 		"  --measure-copy      benchmark: shim also times a plain copy (mmu mode)\n"
+		"  --cpus N            relocate on up to N CPUs, 1..%d (default 1; mmu mode;\n"
+		"                      the shim uses those the device tree and PSCI offer)\n"
 		"  --preserve BASE:SIZE  physical range no destination may touch; page\n"
 		"                      aligned, K/M/G/T suffixes allowed; up to %d times\n"
 		"  --nested FILE       a bundle for a chained hand-off\n"
@@ -43,12 +45,12 @@ void kreloc_usage_pack(FILE *f)
 		"  -h, --help          this help\n"
 		"\n"
 		"Exit status: 0 written, 1 an input was refused or writing failed, 2 usage.\n",
-		"kreloc", KRELOC_CMDLINE_MAX, KRELOC_BUNDLE_MAX_PRESERVE);
+		"kreloc", KRELOC_CMDLINE_MAX, KRELOC_OPT_CPUS_MAX, KRELOC_BUNDLE_MAX_PRESERVE);
 }
 
 enum {
 	OPT_IMAGE = 256, OPT_INITRD, OPT_DTB, OPT_CMDLINE, OPT_MODE, OPT_GRANULE,
-	OPT_VERIFY, OPT_PLACE_HIGH, OPT_PRESERVE, OPT_NESTED, OPT_MEASURE_COPY,
+	OPT_VERIFY, OPT_PLACE_HIGH, OPT_PRESERVE, OPT_NESTED, OPT_MEASURE_COPY, OPT_CPUS,
 };
 
 int kreloc_cmd_pack(int argc, char **argv)
@@ -63,6 +65,7 @@ int kreloc_cmd_pack(int argc, char **argv)
 		{ "verify", no_argument, NULL, OPT_VERIFY },
 		{ "place-high", no_argument, NULL, OPT_PLACE_HIGH },
 		{ "measure-copy", no_argument, NULL, OPT_MEASURE_COPY },
+		{ "cpus", required_argument, NULL, OPT_CPUS },
 		{ "preserve", required_argument, NULL, OPT_PRESERVE },
 		{ "nested", required_argument, NULL, OPT_NESTED },
 		{ "output", required_argument, NULL, 'o' },
@@ -138,6 +141,19 @@ int kreloc_cmd_pack(int argc, char **argv)
 		case OPT_PLACE_HIGH:
 			in.options |= KRELOC_OPT_PLACE_HIGH;
 			break;
+		case OPT_CPUS: {
+			char *end;
+			unsigned long n = strtoul(optarg, &end, 10);
+
+			if (!*optarg || *end || n < 1 || n > KRELOC_OPT_CPUS_MAX) {
+				cli_err("pack", "--cpus: '%s' is not a number from 1 to %d", optarg,
+					KRELOC_OPT_CPUS_MAX);
+				return KRELOC_EXIT_USAGE;
+			}
+			in.options &= ~KRELOC_OPT_CPUS_MASK;
+			in.options |= (uint64_t)n << KRELOC_OPT_CPUS_SHIFT;
+			break;
+		}
 		case OPT_PRESERVE: {
 			char *colon = strchr(optarg, ':');
 			uint64_t base, size;

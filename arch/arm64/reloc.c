@@ -9,7 +9,8 @@
 /* relocate.S: everything between these two symbols goes into the control page */
 extern const char kreloc_trampoline_start[], kreloc_trampoline_end[];
 extern const char kreloc_relocate_classic[], kreloc_relocate_mmu_el1[],
-	kreloc_relocate_mmu_el2[];
+	kreloc_relocate_mmu_el2[], kreloc_relocate_smp_el1[], kreloc_relocate_smp_el2[],
+	kreloc_secondary_el1[], kreloc_secondary_el2[];
 
 void kreloc_reloc_install(const struct kreloc_handoff *h, uint64_t flags)
 {
@@ -31,6 +32,19 @@ void kreloc_reloc_install(const struct kreloc_handoff *h, uint64_t flags)
 	memcpy(h->control_va, kreloc_trampoline_start, (size_t)(kreloc_trampoline_end - kreloc_trampoline_start));
 	memcpy((uint8_t *)h->control_va + KRELOC_RELOC_ARGS_AT, &args, sizeof(args));
 	kreloc_dcache_civac_range(h->control, h->control + KRELOC_PAGE_SIZE);
+}
+
+void kreloc_reloc_smp_setup(const struct kreloc_handoff *h, uint64_t smp, uint64_t uart, bool smc)
+{
+	struct kreloc_reloc_args *args =
+		(struct kreloc_reloc_args *)((uint8_t *)h->control_va + KRELOC_RELOC_ARGS_AT);
+
+	args->smp = smp;
+	args->uart = uart;
+	if (smc)
+		args->flags |= 1ULL << RELOC_FLAG_SMC_BIT;
+	/* read with the MMU off, by this CPU and the ones it starts */
+	kreloc_dcache_civac_range(h->control + KRELOC_RELOC_ARGS_AT, h->control + KRELOC_PAGE_SIZE);
 }
 
 static void clean_page(uint64_t pa)
@@ -63,6 +77,10 @@ uint64_t kreloc_reloc_entry(uint64_t page, enum kreloc_reloc_kind kind)
 		[KRELOC_RELOC_CLASSIC] = kreloc_relocate_classic,
 		[KRELOC_RELOC_MMU_EL1] = kreloc_relocate_mmu_el1,
 		[KRELOC_RELOC_MMU_EL2] = kreloc_relocate_mmu_el2,
+		[KRELOC_RELOC_SMP_EL1] = kreloc_relocate_smp_el1,
+		[KRELOC_RELOC_SMP_EL2] = kreloc_relocate_smp_el2,
+		[KRELOC_RELOC_SECONDARY_EL1] = kreloc_secondary_el1,
+		[KRELOC_RELOC_SECONDARY_EL2] = kreloc_secondary_el2,
 	};
 
 	return page + (uint64_t)(entry[kind] - kreloc_trampoline_start);

@@ -12,6 +12,8 @@
  *   kreloc_relocate_classic	MMU off throughout (the pre-5.16 Linux way)
  *   kreloc_relocate_mmu_el1	MMU and caches on through transitional tables
  *   kreloc_relocate_mmu_el2	the same in the EL2 (non-VHE) regime
+ *   kreloc_relocate_smp_el1/2	the same, as the boot CPU of several
+ *   kreloc_secondary_el1/2	the PSCI CPU_ON entry of the others
  *
  * Entered with x0 = parameter block, MMU off, DAIF masked.  Register use:
  *   x9  current entry     x10 next-entry pointer  x11 destination cursor
@@ -20,8 +22,11 @@
  *   x19 ttbr  x20 tcr  x21 mair  x22 sctlr set  x23 sctlr clear
  *   x26, x27 the counters sampled at entry
  *   x0-x7 copy data
+ * The SMP entries add x28 = SMP page (a secondary: its block), x29 =
+ * parameter block and x30 for bl to smp_walk; see relocate_smp.
  */
 #include <asm/page_ops.h>
+#include <asm/pl011.h>
 #include <asm/reloc_args.h>
 #include <asm/sysreg.h>
 #include <kreloc/ind.h>
@@ -246,18 +251,12 @@ kreloc_relocate_classic:
 	dcache_page civac, x11
 .endm
 
-.macro relocate_mmu el
-	load_args
-	sample	x26, x27
-	/*
-	 * Install the transitional tables with the MMU off: nothing can be
-	 * translated while they change, so no break-before-make is needed.
-	 * The tables, list and sources are where the cache contract
-	 * (handoff.h) left them: in the data cache, written through these
-	 * same Normal Write-Back Inner Shareable attributes, or in memory with
-	 * no line left for them.  Either way the table walk (cacheable,
-	 * TCR.IRGN0/ORGN0) and the copy loop see them as written.
-	 */
+/*
+ * Install the transitional tables (x19 ttbr, x20 tcr, x21 mair) and turn
+ * the MMU and caches on (x22 SCTLR bits set, x23 cleared), from the MMU
+ * off.  x14 clobbered.
+ */
+.macro transitional_mmu_on el
 	msr	mair_el\el, x21
 	msr	tcr_el\el, x20
 	msr	ttbr0_el\el, x19
@@ -274,6 +273,31 @@ kreloc_relocate_classic:
 	bic	x14, x14, x23				// WXN, A, EE
 	msr	sctlr_el\el, x14
 	isb						// next fetch translated: this page is identity-mapped RX
+.endm
+
+/* MMU and caches off, from the identity-mapped control page.  x14 clobbered. */
+.macro mmu_off_here el
+	mrs	x14, sctlr_el\el
+	bic	x14, x14, #SCTLR_M
+	bic	x14, x14, #SCTLR_C
+	bic	x14, x14, #SCTLR_I
+	msr	sctlr_el\el, x14			// MMU off, from the identity-mapped page
+	isb
+.endm
+
+.macro relocate_mmu el
+	load_args
+	sample	x26, x27
+	/*
+	 * Install the transitional tables with the MMU off: nothing can be
+	 * translated while they change, so no break-before-make is needed.
+	 * The tables, list and sources are where the cache contract
+	 * (handoff.h) left them: in the data cache, written through these
+	 * same Normal Write-Back Inner Shareable attributes, or in memory with
+	 * no line left for them.  Either way the table walk (cacheable,
+	 * TCR.IRGN0/ORGN0) and the copy loop see them as written.
+	 */
+	transitional_mmu_on \el
 
 	walk_list mmu_page, inplace_page
 
@@ -283,12 +307,7 @@ kreloc_relocate_classic:
 	ic	iallu					// no stale instructions for the new Image
 	dsb	nsh
 	isb
-	mrs	x14, sctlr_el\el
-	bic	x14, x14, #SCTLR_M
-	bic	x14, x14, #SCTLR_C
-	bic	x14, x14, #SCTLR_I
-	msr	sctlr_el\el, x14			// MMU off, from the identity-mapped page
-	isb
+	mmu_off_here \el
 	stamp	KRELOC_STAMP_EXIT			// non-cacheable: straight to memory
 	mailbox_inval_mmu_off				// lines refilled since the clean above
 	enter_kernel
@@ -303,6 +322,294 @@ kreloc_relocate_mmu_el1:
 	.globl	kreloc_relocate_mmu_el2
 kreloc_relocate_mmu_el2:
 	relocate_mmu 2
+
+/* ---- MMU on, several CPUs ---------------------------------------------- */
+
+/* \reg = the 32-bit constant \val, without a literal pool. */
+.macro mov32 reg, val
+	movz	\reg, #((\val) & 0xffff)
+	movk	\reg, #(((\val) >> 16) & 0xffff), lsl #16
+.endm
+
+/*
+ * A PSCI call through the conduit the flags name (x18): function x0,
+ * arguments x1-x3, result x0.  SMCCC lets it clobber x0-x17; x18-x30 are
+ * kept.
+ */
+.macro psci_call
+	tbnz	x18, #RELOC_FLAG_SMC_BIT, 1f
+	hvc	#0
+	b	2f
+1:	smc	#0
+2:
+.endm
+
+/* x14 = CNTVCT_EL0, read after what came before. */
+.macro now
+	isb						// the counter is read after what came before
+	mrs	x14, cntvct_el0
+.endm
+
+/* mmu_off_here at the EL we run at: the code below serves both. */
+.macro mmu_off_current
+	mrs	x14, CurrentEL
+	cmp	x14, #(2 << 2)
+	b.eq	36f
+	mmu_off_here 1
+	b	37f
+36:	mmu_off_here 2
+37:
+.endm
+
+/*
+ * For each block of the SMP page (x28), with \blk = its address: run
+ * \body.  \cnt and \blk are the loop's registers; \body must keep them and
+ * fall through to the next block.
+ */
+.macro for_each_cpu cnt, blk, body
+	ldr	\cnt, [x28, #SMP_NR]
+	add	\blk, x28, #SMP_CPU
+21:	cbz	\cnt, 29f
+	\body
+	add	\blk, \blk, #SMP_CPU_SIZE
+	sub	\cnt, \cnt, #1
+	b	21b
+29:
+.endm
+
+/* Give SMP_GO to the block at x21 unless it was cancelled (x22, x23 scratch). */
+.macro give_go
+	ldr	x22, [x21, #SMP_CPU_GO]
+	cbnz	x22, 22f				// SMP_CANCEL: it copies nothing
+	mov	x22, #SMP_GO
+	add	x23, x21, #SMP_CPU_GO
+	stlr	x22, [x23]				// release: its head, written before, is seen first
+22:
+.endm
+
+/*
+ * Wait for the block at x21 to say SMP_DONE, unless it was cancelled,
+ * until CNTVCT reaches x19; then give up for good (x22, x23 scratch).
+ */
+.macro wait_done
+	ldr	x22, [x21, #SMP_CPU_GO]
+	cmp	x22, #SMP_CANCEL
+	b.eq	24f
+	add	x22, x21, #SMP_CPU_STATE
+23:	ldar	x23, [x22]				// acquire: its completed cleans came before
+	cmp	x23, #SMP_DONE
+	b.eq	24f
+	now
+	cmp	x14, x19
+	b.hs	smp_late
+	yield
+	b	23b
+24:
+.endm
+
+/* Wait until PSCI reports the block at x21's CPU off, until CNTVCT reaches x19. */
+.macro wait_off
+25:	mov32	x0, PSCI_AFFINITY_INFO_64
+	ldr	x1, [x21, #SMP_CPU_MPIDR]
+	mov	x2, xzr					// lowest affinity level 0: that PE alone
+	psci_call
+	cmp	x0, #PSCI_AFFINITY_OFF
+	b.eq	26f
+	now
+	cmp	x14, x19
+	b.hs	smp_late
+	b	25b
+26:
+.endm
+
+/*
+ * The boot CPU of several.  The others, started with PSCI CPU_ON before the
+ * point of no return, wait with their MMU on in kreloc_secondary_elN; the
+ * shim gave each of them its own list (kreloc_kimage_split()) in its block
+ * of the SMP page, marked the ones that came too late SMP_CANCEL, and left
+ * this CPU's list at SMP_HEAD.  The mailbox's COPIED stamp is taken once
+ * every CPU has said SMP_DONE, and the jump waits until PSCI reports every
+ * CPU it started off (booting.rst: the others must be off, or in a loop of
+ * the next kernel's choosing, when it is entered).  After the point of no
+ * return nothing may boot on a timeout: the machine is reset (smp_late).
+ *
+ * Registers as relocate_mmu, and x28 the SMP page, x29 the parameter block;
+ * x19-x23 are free once the MMU is on.
+ */
+.macro relocate_smp el
+	load_args
+	ldr	x28, [x0, #RELOC_ARGS_SMP]
+	mov	x29, x0
+	sample	x26, x27
+	transitional_mmu_on \el				// as relocate_mmu: see there
+	b	smp_boot
+.endm
+
+smp_boot:
+	ldr	x9, [x28, #SMP_HEAD]			// cacheable now, as the shim wrote it
+	for_each_cpu x20, x21, give_go
+	sev						// wake the ones waiting in WFE
+	bl	smp_walk
+	/* bound: twice what our own share took, and a second */
+	now
+	sub	x19, x14, x26
+	add	x19, x14, x19, lsl #1
+	mrs	x14, cntfrq_el0
+	add	x19, x19, x14
+	for_each_cpu x20, x21, wait_done
+	stamp	KRELOC_STAMP_COPIED
+	/* PSCI may clobber x0-x17: keep what the jump needs, and the line size */
+	mov	x24, x13
+	mov	x25, x15
+	mov	x26, x16
+	mov	x27, x17
+	now
+	mrs	x19, cntfrq_el0
+	add	x19, x14, x19				// a second for every one to be off
+	for_each_cpu x20, x21, wait_off
+	mov	x13, x24
+	mov	x15, x25
+	mov	x16, x26
+	mov	x17, x27
+	mailbox_lines civac				// the mailbox lines, re-dirtied by the stamps
+	dsb	sy					// every clean reached PoC before the MMU goes off
+	ic	iallu					// no stale instructions for the new Image
+	dsb	nsh
+	isb
+	mmu_off_current
+	stamp	KRELOC_STAMP_EXIT			// non-cacheable: straight to memory
+	mailbox_inval_mmu_off				// lines refilled since the clean above
+	enter_kernel
+
+/*
+ * Past the point of no return a CPU failed us: the destinations may be
+ * half written, or a CPU may still run in memory the next kernel owns.
+ * With the MMU off (the PL011 is not in the transitional tables), say so
+ * on the console when there is one (RELOC_ARGS_UART of x29: Device
+ * accesses; the message, in this page, was cleaned to PoC with it), then
+ * reset the machine.
+ */
+smp_late:
+	mmu_off_current
+	adr	x0, smp_late_msg
+	ldr	x1, [x29, #RELOC_ARGS_UART]
+	cbz	x1, 28f
+27:	ldrb	w2, [x0], #1
+	cbz	w2, 28f
+30:	ldr	w3, [x1, #PL011_FR]
+	tbnz	w3, #PL011_FR_TXFF_BIT, 30b		// transmit FIFO full
+	str	w2, [x1, #PL011_DR]
+	b	27b
+28:	mov32	x0, PSCI_SYSTEM_RESET
+	psci_call
+31:	wfi						// refused: stay here, never boot
+	b	31b
+
+/*
+ * The page loop of relocate_mmu, shared by every CPU of several: walk the
+ * list at x9 with the MMU on.  Called with bl (x30); no stack.
+ */
+smp_walk:
+	walk_list mmu_page, inplace_page
+	ret
+
+/*
+ * A secondary, entered by PSCI CPU_ON at the boot CPU's EL with its MMU
+ * off, x0 = its block in the SMP page.  It takes the same transitional
+ * tables, says SMP_ARRIVED, and waits for SMP_GO (walk its list, clean it
+ * to PoC, say SMP_DONE) or SMP_CANCEL (copy nothing); either way it then
+ * turns its MMU off and calls PSCI CPU_OFF.  No stack; it reads only this
+ * page with the MMU off and, with it on, its block and its list.
+ */
+.macro secondary el
+	msr	daifset, #0xf				// no handler of ours could take an exception
+	mov	x28, x0
+	.if \el == 2
+	/*
+	 * The E2H == 0 layout of every EL2 register below, as the boot CPU
+	 * (head.S, after which the shim refused a CPU where it sticks at 1).
+	 * Translation is off, so nothing is cached under the old layout.
+	 */
+	mrs	x0, hcr_el2
+	bic	x0, x0, #(1 << HCR_E2H_BIT)
+	msr	hcr_el2, x0
+	isb						// E2H in effect before the EL2 registers are written
+	.endif
+	/* No permission indirection or overlays (FEAT_TCR2), as head.S */
+	mrs	x0, ID_AA64MMFR3_EL1
+	ands	x0, x0, #0xf
+	b.eq	32f
+	.if \el == 2
+	msr	TCR2_EL2, xzr
+	.else
+	msr	TCR2_EL1, xzr
+	.endif
+32:	.if \el == 2					// whole: nothing PSCI left in it counts
+	mov32	x0, SCTLR_EL2_TAKEOVER
+	.else
+	mov32	x0, SCTLR_EL1_TAKEOVER
+	.endif
+	msr	sctlr_el\el, x0
+	isb
+	/*
+	 * The boot CPU wrote this page as data; this PE's instruction cache
+	 * may still hold lines for it from an earlier owner.
+	 */
+	ic	iallu
+	dsb	nsh
+	isb
+	adr	x0, kreloc_trampoline_end		// our parameter block, in this page
+	load_args
+	transitional_mmu_on \el				// as relocate_mmu: see there
+	b	smp_secondary
+.endm
+
+smp_secondary:
+	mov	x0, #SMP_ARRIVED
+	add	x1, x28, #SMP_CPU_STATE
+	stlr	x0, [x1]				// cacheable, coherent with the boot CPU's reads
+	add	x1, x28, #SMP_CPU_GO
+	sevl						// the first WFE falls through
+33:	wfe
+	ldaxr	x0, [x1]				// arms the monitor: the write of GO wakes us
+	cbz	x0, 33b
+	clrex
+	cmp	x0, #SMP_GO
+	b.ne	34f					// SMP_CANCEL: copy nothing
+	ldr	x9, [x28, #SMP_CPU_HEAD]		// after the acquire: the head written before GO
+	bl	smp_walk
+	dsb	sy					// every clean reached PoC before DONE is seen
+	mov	x0, #SMP_DONE
+	add	x1, x28, #SMP_CPU_STATE
+	stlr	x0, [x1]				// with the MMU on: a release the boot CPU acquires
+34:	mmu_off_current
+	mov32	x0, PSCI_CPU_OFF
+	psci_call
+35:	wfi						// refused: the boot CPU's wait resets the machine
+	b	35b
+
+smp_late_msg:
+	.asciz	"kreloc-shim: relocation on several CPUs timed out past the point of no return; resetting\r\n"
+
+	.balign	64
+	.globl	kreloc_relocate_smp_el1
+kreloc_relocate_smp_el1:
+	relocate_smp 1
+
+	.balign	64
+	.globl	kreloc_relocate_smp_el2
+kreloc_relocate_smp_el2:
+	relocate_smp 2
+
+	.balign	64
+	.globl	kreloc_secondary_el1
+kreloc_secondary_el1:
+	secondary 1
+
+	.balign	64
+	.globl	kreloc_secondary_el2
+kreloc_secondary_el2:
+	secondary 2
 
 	/*
 	 * All of the section is copied into one control page, the parameters

@@ -91,7 +91,16 @@ enum kreloc_bundle_type {
  * load`), where a machine left off would need a person to come back.
  */
 #define KRELOC_OPT_FAIL_RESET		(1ULL << 11)
-#define KRELOC_OPT_KNOWN		0xfffULL
+/*
+ * Bits 12-18: the most CPUs the relocation may run on (split.h), 1..64;
+ * 0 (the default) means 1, today's single-CPU path.  The shim uses fewer
+ * when the device tree and PSCI offer fewer.  Values above
+ * KRELOC_OPT_CPUS_MAX are refused.
+ */
+#define KRELOC_OPT_CPUS_SHIFT		12
+#define KRELOC_OPT_CPUS_MASK		(0x7fULL << KRELOC_OPT_CPUS_SHIFT)
+#define KRELOC_OPT_CPUS_MAX		64
+#define KRELOC_OPT_KNOWN		0x7ffffULL
 /* The lowest option bit no shim understands, for tests of refusal. */
 #define KRELOC_OPT_FIRST_UNKNOWN	(KRELOC_OPT_KNOWN + 1)
 
@@ -184,14 +193,15 @@ int kreloc_bundle_parse(const void *buf, uint64_t len, struct kreloc_bundle *out
 uint64_t kreloc_blob_page_runs(const struct kreloc_blob *blob);
 
 /**
- * kreloc_bundle_mode() / kreloc_bundle_granule_shift() - decoded options.
+ * kreloc_bundle_mode() / kreloc_bundle_granule_shift() / kreloc_bundle_cpus() - decoded options.
  * @b: a bundle accepted by kreloc_bundle_parse()
  *
  * Return: KRELOC_MODE_MMU or KRELOC_MODE_CLASSIC (DEFAULT reads as MMU);
- * 12, 14 or 16 (DEFAULT reads as 12).
+ * 12, 14 or 16 (DEFAULT reads as 12); 1..KRELOC_OPT_CPUS_MAX (0 reads as 1).
  */
 unsigned int kreloc_bundle_mode(const struct kreloc_bundle *b);
 unsigned int kreloc_bundle_granule_shift(const struct kreloc_bundle *b);
+unsigned int kreloc_bundle_cpus(const struct kreloc_bundle *b);
 
 /**
  * kreloc_bundle_verify() - check the SHA-256 of every data entry present.

@@ -11,8 +11,8 @@
  * original source pages and the shared zero page; several lists may read
  * the same page, which is harmless.
  *
- * Not used by the shim yet: running the trampoline on N CPUs is a later
- * step (issue 13).  Today this is proven on the host simulator only.
+ * The shim runs such lists on the CPUs it started (shim/smp.c, the SMP
+ * trampolines of arch/arm64/relocate.S); the host simulator proves them.
  */
 #ifndef KRELOC_SPLIT_H
 #define KRELOC_SPLIT_H

@@ -123,6 +123,13 @@ usage plan_inject plan fake.bundle --dtb virt.dtb --inject list
 usage verify_bad_inject verify fake.bundle --dtb virt.dtb --inject nothing
 usage map_no_svg map fake.bundle --dtb virt.dtb
 usage inspect_two inspect a b
+usage pack_cpus_zero pack --image fake.Image --cpus 0 -o cpus.bundle
+usage pack_cpus_many pack --image fake.Image --cpus 65 -o cpus.bundle
+usage pack_cpus_word pack --image fake.Image --cpus four -o cpus.bundle
+"$K" pack --image fake.Image --initrd fake.initrd --cpus 64 -o cpus64.bundle >/dev/null 2>&1
+e2e_check cli_pack_cpus "inspect of a --cpus 64 bundle does not say 64 CPUs" \
+	bash -c '"$1" inspect --json cpus64.bundle | grep -q "\"cpus\": 64," &&
+		 "$1" inspect cpus64.bundle | grep -q "up to 64 CPUs"' _ "$K"
 
 # ---- golden outputs -------------------------------------------------------------------
 # golden NAME RC ARGS...: stdout of `kreloc ARGS` must equal tests/golden/NAME and

@@ -56,7 +56,7 @@ static int model_parse(const uint8_t *p, uint64_t len, struct mblob blobs[7], un
 	opt = kreloc_le64(p + 32);
 	if (kreloc_le32(p + 12) != HDR || kreloc_le32(p + 28) != ENT || !zero(p + 40, 24) ||
 	    (opt & ~KRELOC_OPT_KNOWN) || (opt & 0xf) > KRELOC_MODE_CLASSIC ||
-	    ((opt >> 4) & 0xf) > KRELOC_GRANULE_64K)
+	    ((opt >> 4) & 0xf) > KRELOC_GRANULE_64K || ((opt >> 12) & 0x7f) > 64)
 		return KRELOC_E_BUNDLE_HEADER;
 	nr = kreloc_le32(p + 24);
 	if (nr == 0 || nr > 16)

@@ -85,6 +85,14 @@ static void test_mode_granule(void **state)
 			assert_int_equal(kreloc_bundle_granule_shift(&b), gshift[g]);
 		}
 	}
+	/* the CPU cap: 0 reads as 1, 1..64 as written, beside the other fields */
+	for (uint64_t n = 0; n <= KRELOC_OPT_CPUS_MAX; n++) {
+		kreloc_put_le64(res.buf + 32, KRELOC_MODE_CLASSIC | n << KRELOC_OPT_CPUS_SHIFT |
+					      KRELOC_OPT_FAIL_RESET);
+		assert_int_equal(kreloc_bundle_parse(res.buf, res.len, &b), 0);
+		assert_int_equal(kreloc_bundle_cpus(&b), n ? n : 1);
+		assert_int_equal(kreloc_bundle_mode(&b), KRELOC_MODE_CLASSIC);
+	}
 }
 
 /* ---- header ------------------------------------------------------------ */
@@ -140,6 +148,8 @@ static void test_header_fields(void **state)
 		0xf,			/* mode 15 */
 		4 << 4,			/* granule 4 */
 		0xf << 4,		/* granule 15 */
+		(KRELOC_OPT_CPUS_MAX + 1ULL) << KRELOC_OPT_CPUS_SHIFT,	/* 65 CPUs */
+		KRELOC_OPT_CPUS_MASK,	/* 127 CPUs */
 	};
 
 	(void)state;
@@ -163,7 +173,9 @@ static void test_header_fields(void **state)
 		kreloc_put_le64(res.buf + 32, bad_opts[i]);
 		expect_parse(KRELOC_E_BUNDLE_HEADER);
 	}
-	kreloc_put_le64(res.buf + 32, KRELOC_OPT_KNOWN & ~0xffULL);	/* every known flag */
+	/* every known flag, and the most CPUs */
+	kreloc_put_le64(res.buf + 32, (KRELOC_OPT_KNOWN & ~(0xffULL | KRELOC_OPT_CPUS_MASK)) |
+				      (uint64_t)KRELOC_OPT_CPUS_MAX << KRELOC_OPT_CPUS_SHIFT);
 	expect_parse(0);
 }
 

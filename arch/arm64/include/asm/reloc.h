@@ -29,6 +29,8 @@ struct kreloc_reloc_args {
 	uint64_t sctlr_clear;
 	uint64_t mailbox;
 	uint64_t flags;
+	uint64_t smp;
+	uint64_t uart;
 };
 
 _Static_assert(offsetof(struct kreloc_reloc_args, head) == RELOC_ARGS_HEAD, "asm offset");
@@ -42,13 +44,46 @@ _Static_assert(offsetof(struct kreloc_reloc_args, sctlr_clear) == RELOC_ARGS_SCT
 	       "asm offset");
 _Static_assert(offsetof(struct kreloc_reloc_args, mailbox) == RELOC_ARGS_MAILBOX, "asm offset");
 _Static_assert(offsetof(struct kreloc_reloc_args, flags) == RELOC_ARGS_FLAGS, "asm offset");
+_Static_assert(offsetof(struct kreloc_reloc_args, smp) == RELOC_ARGS_SMP, "asm offset");
+_Static_assert(offsetof(struct kreloc_reloc_args, uart) == RELOC_ARGS_UART, "asm offset");
 _Static_assert(sizeof(struct kreloc_reloc_args) == RELOC_ARGS_SIZE, "asm size");
+
+/** struct kreloc_smp_cpu - one started secondary's block in the SMP page (reloc_args.h). */
+struct kreloc_smp_cpu {
+	uint64_t mpidr;
+	uint64_t head;
+	uint64_t state;
+	uint64_t go;
+	uint64_t unused[4];
+};
+
+/** struct kreloc_smp_page - the SMP page (reloc_args.h). */
+struct kreloc_smp_page {
+	uint64_t nr;
+	uint64_t head;
+	uint64_t unused[6];
+	struct kreloc_smp_cpu cpu[SMP_MAX_CPUS - 1];
+};
+
+_Static_assert(offsetof(struct kreloc_smp_page, nr) == SMP_NR, "asm offset");
+_Static_assert(offsetof(struct kreloc_smp_page, head) == SMP_HEAD, "asm offset");
+_Static_assert(offsetof(struct kreloc_smp_page, cpu) == SMP_CPU, "asm offset");
+_Static_assert(sizeof(struct kreloc_smp_cpu) == SMP_CPU_SIZE, "asm size");
+_Static_assert(offsetof(struct kreloc_smp_cpu, mpidr) == SMP_CPU_MPIDR, "asm offset");
+_Static_assert(offsetof(struct kreloc_smp_cpu, head) == SMP_CPU_HEAD, "asm offset");
+_Static_assert(offsetof(struct kreloc_smp_cpu, state) == SMP_CPU_STATE, "asm offset");
+_Static_assert(offsetof(struct kreloc_smp_cpu, go) == SMP_CPU_GO, "asm offset");
+_Static_assert(sizeof(struct kreloc_smp_page) == 4096, "one page");
 
 /* Entry points in the control page. */
 enum kreloc_reloc_kind {
 	KRELOC_RELOC_CLASSIC,		/* relocate with the MMU off */
 	KRELOC_RELOC_MMU_EL1,		/* relocate through transitional tables, EL1 */
 	KRELOC_RELOC_MMU_EL2,		/* ... EL2 (non-VHE) */
+	KRELOC_RELOC_SMP_EL1,		/* MMU on, boot CPU of several (SMP page), EL1 */
+	KRELOC_RELOC_SMP_EL2,		/* ... EL2 (non-VHE) */
+	KRELOC_RELOC_SECONDARY_EL1,	/* PSCI CPU_ON entry of the others, EL1 */
+	KRELOC_RELOC_SECONDARY_EL2,	/* ... EL2 (non-VHE) */
 };
 
 /**
@@ -62,6 +97,20 @@ enum kreloc_reloc_kind {
  * starts with its MMU off and reads it from memory.
  */
 void kreloc_reloc_install(const struct kreloc_handoff *h, uint64_t flags);
+
+/**
+ * kreloc_reloc_smp_setup() - let the installed trampoline run on several CPUs.
+ * @h:    after kreloc_reloc_install(), MMU mode
+ * @smp:  PA of the SMP page (reloc_args.h), outside every destination
+ * @uart: PA of a PL011 the boot CPU may write a last line to when the
+ *        others time out after the point of no return (0: none)
+ * @smc:  the PSCI conduit is SMC (else HVC)
+ *
+ * Writes those into the parameter block and cleans it to PoC again: the
+ * secondaries and the boot CPU read it with their MMU off.  Call it before
+ * starting any secondary.
+ */
+void kreloc_reloc_smp_setup(const struct kreloc_handoff *h, uint64_t smp, uint64_t uart, bool smc);
 
 /** kreloc_reloc_entry() - physical address of entry point @kind in @page. */
 uint64_t kreloc_reloc_entry(uint64_t page, enum kreloc_reloc_kind kind);

@@ -18,9 +18,35 @@
 #define RELOC_ARGS_SCTLR_CLEAR	56	/* SCTLR bits cleared while copying */
 #define RELOC_ARGS_MAILBOX	64	/* PA of the counter mailbox, 0 for none */
 #define RELOC_ARGS_FLAGS	72	/* RELOC_FLAG_* */
-#define RELOC_ARGS_SIZE		80
+#define RELOC_ARGS_SMP		80	/* PA of the SMP page (below), 0 for one CPU */
+#define RELOC_ARGS_UART		88	/* PA of a PL011 for a last word, 0 for none */
+#define RELOC_ARGS_SIZE		96
 
 #define RELOC_FLAG_PMU_BIT	0	/* PMEVCNTR0 counts instructions: stamp it too */
+#define RELOC_FLAG_SMC_BIT	1	/* PSCI conduit is SMC (else HVC) */
+
+/*
+ * The SMP page: one 4 KiB page, outside every destination, through which
+ * the boot CPU and the secondaries it started (PSCI CPU_ON, context_id =
+ * that CPU's block) run the relocation together.  Only ever accessed with
+ * the MMU on, cacheable (the shim's runtime map or the transitional tables,
+ * same attributes), so every CPU sees it coherently.  C view: struct
+ * kreloc_smp_page in asm/reloc.h, which _Static_asserts these offsets.
+ */
+#define SMP_NR			0	/* blocks: secondaries started */
+#define SMP_HEAD		8	/* the boot CPU's list */
+#define SMP_CPU			64	/* first block */
+#define SMP_CPU_SIZE		64	/* one cache line (at least) per CPU */
+#define SMP_MAX_CPUS		64	/* boot CPU included: 63 blocks fill the page */
+#define SMP_CPU_MPIDR		0	/* its affinity (MPIDR_EL1 Aff3..Aff0) */
+#define SMP_CPU_HEAD		8	/* its list, written before SMP_GO */
+#define SMP_CPU_STATE		16	/* written by it: 0, then ARRIVED, then DONE */
+#define SMP_CPU_GO		24	/* written by the boot CPU: 0, then GO or CANCEL */
+
+#define SMP_ARRIVED		1	/* MMU on through the transitional tables, waiting */
+#define SMP_DONE		2	/* its list copied and cleaned to PoC */
+#define SMP_GO			1	/* walk SMP_CPU_HEAD */
+#define SMP_CANCEL		2	/* copy nothing: turn off */
 
 /* The mailbox's layout is in <kreloc/mailbox.h>. */
 #include <kreloc/mailbox.h>

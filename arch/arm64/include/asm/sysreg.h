@@ -47,6 +47,14 @@
 /* PSCI 0.2+ function IDs (SMC32 calling convention) */
 #define PSCI_SYSTEM_OFF	0x84000008
 #define PSCI_SYSTEM_RESET	0x84000009
+#define PSCI_VERSION		0x84000000
+#define PSCI_CPU_OFF		0x84000002
+#define PSCI_CPU_ON_64		0xc4000003	/* SMC64: x1 target MPIDR, x2 entry, x3 context */
+#define PSCI_AFFINITY_INFO_64	0xc4000004	/* SMC64: x1 target MPIDR, x2 lowest level */
+#define PSCI_AFFINITY_OFF	1		/* AFFINITY_INFO: the PE is off */
+
+/* MPIDR_EL1 affinity fields: Aff3 (39:32), Aff2..Aff0 (23:0), as in /cpus reg */
+#define MPIDR_AFF_MASK		0xff00ffffffULL
 
 /* ID_AA64ISAR0_EL1.RNDR, bits 63:60: 1 = RNDR/RNDRRS present */
 #define ID_AA64ISAR0_RNDR_SHIFT	60
