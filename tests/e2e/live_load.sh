@@ -21,11 +21,13 @@
 #                     page inverted in the holder process after the load: the
 #                     shim must refuse it (E_BUNDLE_CHECKSUM) and reset, and no
 #                     next kernel may run
-#   live_load_noverify  (EL1) load --no-verify: boots, unverified
+#   live_load_noverify, live_load_noverify_el2   (EL1, EL2) load --no-verify: boots, unverified
 #   live_load_disabled, live_load_lockdown, live_load_nonroot   (EL1) the
 #                     load must be refused (non-zero status), nothing runs
 #                     after it; lockdown is SKIPped when the kernel has no
-#                     /sys/kernel/security/lockdown
+#                     /sys/kernel/security/lockdown.  EL1 only: these are
+#                     refused in user space before kexec_load, where the
+#                     exception level Linux runs at plays no part
 #
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -161,15 +163,18 @@ for ((k = 0; k < ${#FIRST_KERNELS[@]}; k += 2)); do
 	done
 
 	# --no-verify: no digest computed at load, none checked by the shim,
-	# still zero copy.
-	n=live_load_noverify$sfx
-	if e2e_selected "$n"; then
-		boot "$n" "$first" 1 noverify
+	# still zero copy; at both exception levels.
+	for el in 1 2; do
+		n=live_load_noverify$([ "$el" = 1 ] || echo "_el$el")$sfx
+		e2e_selected "$n" || continue
+		boot "$n" "$first" "$el" noverify
 		e2e_check "${n}_booted" "result $(e2e_get result): $(e2e_get error)" \
 			[ "$(e2e_get result)" = ok ]
+		e2e_check "${n}_shim_ran" "no shim line at EL$el" \
+			grep -q "^kreloc: shim .* at EL$el," "$E2E_LOG"
 		e2e_check "${n}_not_verified" "verified=$(e2e_get verified), or a digest recorded at load" \
 			eval '[ "$(e2e_get verified)" = false ] && grep -q "^kreloc-live: status| image: .*sha256 none$" "$E2E_LOG"'
-	fi
+	done
 
 	for step in disabled lockdown nonroot; do
 		n=live_load_$step$sfx
