@@ -10,17 +10,22 @@
 # test-timeout: 1200
 #
 # Cases (first kernel Debian 12's 6.1, then Debian 11's 5.10, suffixed _510):
-#   live_smp_elN   N = 1, 2: the load says and `kreloc status` shows up to 4
-#                  CPUs; the shim runs at ELN and relocates on 4 CPUs; the
-#                  next kernel's init sees the payload's command line with
-#                  CPUs 0-3 online; the report has "cpus": 4, none left
-#                  out, cpu_pages even to a page, verified, nothing copied
-#                  with the MMU off.  4 boots: EL1 from both first kernels,
-#                  then EL2 from both.
+#   live_smp_elN   N = 1, 2: the load succeeds and `kreloc status` shows
+#                  up to 4 CPUs; the first kernel takes CPUs 1-3 off
+#                  through PSCI (its "psci: CPUn killed" lines, at
+#                  loglevel=7); the shim runs at ELN and relocates on 4
+#                  CPUs, none left out; the next kernel's init sees the
+#                  payload's command line with CPUs 0-3 online; the report
+#                  has "cpus": 4, cpu_pages even to a page, verified,
+#                  nothing copied with the MMU off.  4 boots: EL1 from
+#                  both first kernels, then EL2 from both.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 e2e_init live_smp
 e2e_live_init live_smp || exit 0
+# The first kernel's info lines too: its PSCI CPU_OFF of each secondary
+# ("psci: CPUn killed", printed once AFFINITY_INFO says it is off).
+E2E_LIVE_FIRST_CMDLINE="$E2E_LIVE_FIRST_CMDLINE loglevel=7"
 
 # The 4 boots, "EL index-into-E2E_FIRST_KERNELS" pairs.
 for c in "1 0" "1 2" "2 0" "2 2"; do
@@ -40,6 +45,8 @@ for c in "1 0" "1 2" "2 0" "2 2"; do
 		grep -qx 'kreloc-live: load-status=0' "$E2E_LOG"
 	e2e_check "${n}_status_cpus" "kreloc status: $(grep -m1 '^kreloc-live: status| cpus:' "$E2E_LOG")" \
 		grep -qx 'kreloc-live: status| cpus: *up to 4 (those the device tree and PSCI offer)' "$E2E_LOG"
+	e2e_check "${n}_cpus_off" "the first kernel did not say CPUs 1-3 were killed: $(grep -c 'psci: CPU[1-3] killed' "$E2E_LOG") lines" \
+		bash -c '[ "$(grep -Ec "psci: CPU[1-3] killed" "$1")" = 3 ]' _ "$E2E_LOG"
 	e2e_check "${n}_shim_ran" "no shim line at EL$el after kreloc exec" \
 		grep -q "^kreloc: shim .* at EL$el," "$E2E_LOG"
 	e2e_check "${n}_progress" "no 'kreloc: relocating on 4 CPUs (3 started, 0 left out)' line" \
