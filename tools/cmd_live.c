@@ -843,9 +843,12 @@ static int run_load(const struct live_opts *o, enum live_mode mode)
 		cli_err(cmd, "unloaded again: without its state, kreloc exec could not check it");
 		goto out;
 	}
+	/* The CPU count only when asked for: one CPU keeps the line it always was. */
 	printf("kreloc load: loaded %u segments, entry 0x%" PRIx64 ", %" PRIu64 " pages in %"
-	       PRIu64 " runs, holder pid %ld (%s)\n", plan.nr_seg, plan.entry, s.pages,
-	       plan.page_runs, holder, st.pin);
+	       PRIu64 " runs, ", plan.nr_seg, plan.entry, s.pages, plan.page_runs);
+	if (s.cpus > 1)
+		printf("the shim on up to %u CPUs, ", s.cpus);
+	printf("holder pid %ld (%s)\n", holder, st.pin);
 	holder = 0;		/* it stays */
 	compact_set = false;	/* unload restores it */
 	rc = KRELOC_EXIT_OK;

@@ -10,9 +10,9 @@
 # test-timeout: 1200
 #
 # Cases (first kernel Debian 12's 6.1, then Debian 11's 5.10, suffixed _510):
-#   live_smp_elN   N = 1, 2: the load succeeds and `kreloc status` shows
-#                  up to 4 CPUs; the first kernel takes CPUs 1-3 off
-#                  through PSCI (its "psci: CPUn killed" lines, at
+#   live_smp_elN   N = 1, 2: the load succeeds, and its line and `kreloc
+#                  status` say up to 4 CPUs; the first kernel takes CPUs
+#                  1-3 off through PSCI (its "psci: CPUn killed" lines, at
 #                  loglevel=7); the shim runs at ELN and relocates on 4
 #                  CPUs, none left out; the next kernel's init sees the
 #                  payload's command line with CPUs 0-3 online; the report
@@ -43,6 +43,8 @@ for c in "1 0" "1 2" "2 0" "2 2"; do
 		grep -q "^kreloc-live: release=$first_release " "$E2E_LOG"
 	e2e_check "${n}_loaded" "kreloc load: $(grep -m1 '^kreloc-live: load-status=\|^kreloc-live: failed:' "$E2E_LOG")" \
 		grep -qx 'kreloc-live: load-status=0' "$E2E_LOG"
+	e2e_check "${n}_load_line" "$(grep -m1 '^kreloc-live: load| kreloc load: loaded' "$E2E_LOG")" \
+		grep -q '^kreloc-live: load| kreloc load: loaded .* runs, the shim on up to 4 CPUs, holder pid ' "$E2E_LOG"
 	e2e_check "${n}_status_cpus" "kreloc status: $(grep -m1 '^kreloc-live: status| cpus:' "$E2E_LOG")" \
 		grep -qx 'kreloc-live: status| cpus: *up to 4 (those the device tree and PSCI offer)' "$E2E_LOG"
 	e2e_check "${n}_cpus_off" "the first kernel did not say CPUs 1-3 were killed: $(grep -c 'psci: CPU[1-3] killed' "$E2E_LOG") lines" \
