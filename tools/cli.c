@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <kreloc/bundle.h>
 #include <kreloc/error.h>
 
 #include "cli.h"
@@ -164,6 +165,23 @@ int cli_parse_size(const char *s, uint64_t *out)
 	if (shift && v > (UINT64_MAX >> shift))
 		return -1;
 	*out = (uint64_t)v << shift;
+	return 0;
+}
+
+int cli_parse_cpus(const char *cmd, const char *s, uint64_t *options)
+{
+	size_t len = strlen(s);
+	unsigned long n = 0;
+
+	/* Two digits at most, and only digits: strtoul() alone would take
+	 * " 4" and "+4", and wrap "-1". */
+	if (len && len <= 2 && strspn(s, "0123456789") == len)
+		n = strtoul(s, NULL, 10);
+	if (n < 1 || n > KRELOC_OPT_CPUS_MAX) {
+		cli_err(cmd, "--cpus: '%s' is not a number from 1 to %d", s, KRELOC_OPT_CPUS_MAX);
+		return KRELOC_EXIT_USAGE;
+	}
+	*options = (*options & ~KRELOC_OPT_CPUS_MASK) | (uint64_t)n << KRELOC_OPT_CPUS_SHIFT;
 	return 0;
 }
 

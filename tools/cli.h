@@ -40,6 +40,13 @@ int cli_write_atomic(const char *cmd, const char *path, const uint8_t *buf, size
 /** cli_parse_size() - number (C syntax, 0x ok) with optional K/M/G/T suffix. 0 or -1. */
 int cli_parse_size(const char *s, uint64_t *out);
 
+/**
+ * cli_parse_cpus() - the argument of --cpus (pack, load, plan --live): a
+ * decimal 1..KRELOC_OPT_CPUS_MAX, set into @options' KRELOC_OPT_CPUS field.
+ * Return: 0, or KRELOC_EXIT_USAGE after saying why (@options untouched).
+ */
+int cli_parse_cpus(const char *cmd, const char *s, uint64_t *options);
+
 /** cli_hex() - @n bytes as 2n lowercase hex digits plus a NUL into @out. */
 void cli_hex(char *out, const uint8_t *p, size_t n);
 

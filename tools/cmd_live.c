@@ -65,8 +65,11 @@ static void usage_load_opts(FILE *f)
 		"                     %s, %s)\n"
 		"  --no-verify        compute no SHA-256 at load, and let the shim check none\n"
 		"                     before the hand-off.  RISK: a payload page changed or\n"
-		"                     moved after load is then booted unchecked\n",
-		shim_defaults[0], shim_defaults[1], shim_defaults[2]);
+		"                     moved after load is then booted unchecked\n"
+		"  --cpus N           the shim relocates on up to N CPUs, 1..%d (default 1,\n"
+		"                     one CPU as kexec always did; it uses fewer when the\n"
+		"                     device tree and PSCI offer fewer)\n",
+		shim_defaults[0], shim_defaults[1], shim_defaults[2], KRELOC_OPT_CPUS_MAX);
 }
 
 static void usage_pinning(FILE *f)
@@ -157,6 +160,7 @@ struct live_opts {
 	const char *cmd;
 	const char *image, *initrd, *append, *dtb, *shim;
 	bool reuse, no_verify, dry_run;
+	uint64_t options;	/* KRELOC_OPT_CPUS from --cpus */
 };
 
 /* -1: go on; else an exit code. */
@@ -182,6 +186,9 @@ static int parse_live(const char *cmd, int argc, char **argv, bool plan, struct 
 			o->dtb = argv[++i];
 		} else if (!strcmp(a, "--shim") && more) {
 			o->shim = argv[++i];
+		} else if (!strcmp(a, "--cpus") && more) {
+			if (cli_parse_cpus(cmd, argv[++i], &o->options))
+				return KRELOC_EXIT_USAGE;
 		} else if (!strcmp(a, "--reuse-cmdline")) {
 			o->reuse = true;
 		} else if (!strcmp(a, "--no-verify")) {
@@ -295,6 +302,7 @@ struct live_state {
 	long holder;
 	long long time;
 	uint64_t addr, image_size, initrd_size, pages, runs, entry;
+	unsigned int cpus;	/* --cpus; 1 in a state written before it existed */
 	int compact_prev;
 	char image_sha[65], initrd_sha[65], pin[96];
 	unsigned int nr_seg;
@@ -327,6 +335,7 @@ static int state_read(const char *cmd, struct live_state *s)
 
 	memset(s, 0, sizeof(*s));
 	s->compact_prev = -1;
+	s->cpus = 1;
 	if (state_path(path, sizeof(path), "state", false))
 		return 0;
 	f = fopen(path, "r");
@@ -349,6 +358,7 @@ static int state_read(const char *cmd, struct live_state *s)
 		    sscanf(line, "pages %" SCNu64, &s->pages) == 1 ||
 		    sscanf(line, "runs %" SCNu64, &s->runs) == 1 ||
 		    sscanf(line, "entry %" SCNx64, &s->entry) == 1 ||
+		    sscanf(line, "cpus %u", &s->cpus) == 1 ||
 		    sscanf(line, "compact_unevictable_allowed_before %d", &s->compact_prev) == 1)
 			continue;
 		if (!strncmp(line, "pin ", 4)) {
@@ -414,9 +424,9 @@ static int state_write(const char *cmd, const struct live_state *s)
 	fprintf(m, "kreloc-state 1\nholder %ld\ntime %lld\naddr 0x%" PRIx64 "\n"
 		"image_size %" PRIu64 "\ninitrd_size %" PRIu64 "\nimage_sha256 %s\n"
 		"initrd_sha256 %s\npages %" PRIu64 "\nruns %" PRIu64 "\nentry 0x%" PRIx64 "\n"
-		"compact_unevictable_allowed_before %d\npin %s\n",
+		"cpus %u\ncompact_unevictable_allowed_before %d\npin %s\n",
 		s->holder, s->time, s->addr, s->image_size, s->initrd_size, s->image_sha,
-		s->initrd_size ? s->initrd_sha : "-", s->pages, s->runs, s->entry,
+		s->initrd_size ? s->initrd_sha : "-", s->pages, s->runs, s->entry, s->cpus,
 		s->compact_prev, s->pin);
 	for (unsigned int i = 0; i < s->nr_seg; i++)
 		fprintf(m, "segment %s 0x%" PRIx64 " 0x%" PRIx64 " %" PRIu64 "\n", s->seg[i].what,
@@ -613,6 +623,24 @@ static void sha_text(char out[65], const uint8_t sha[32], bool computed)
 		snprintf(out, 65, "none");
 }
 
+/* How many CPUs the bundle's KRELOC_OPT_CPUS lets the shim use, and in words. */
+static unsigned int opt_cpus(uint64_t options)
+{
+	unsigned int n = (unsigned int)((options & KRELOC_OPT_CPUS_MASK) >> KRELOC_OPT_CPUS_SHIFT);
+
+	return n ? n : 1;	/* 0: no --cpus, one CPU */
+}
+
+static const char *cpus_text(unsigned int n)
+{
+	static char t[64];
+
+	if (n <= 1)
+		return "1 (relocation on the CPU that runs kexec)";
+	snprintf(t, sizeof(t), "up to %u (those the device tree and PSCI offer)", n);
+	return t;
+}
+
 static void print_plan(const struct live_opts *o, const struct os_stage *st,
 		       const struct kreloc_live_plan *p, uint64_t pages, bool local)
 {
@@ -632,6 +660,7 @@ static void print_plan(const struct live_opts *o, const struct os_stage *st,
 	       "with %s)\n", pages, p->page_runs, st->addr, st->pin, st->hash);
 	printf("shim:     %s\n", o->shim);
 	printf("verify:   %s\n", o->no_verify ? "no (--no-verify)" : "yes");
+	printf("cpus:     %s\n", cpus_text(opt_cpus(o->options)));
 	for (unsigned int i = 0; i < p->nr_seg; i++)
 		printf("segment:  %-7s mem 0x%09" PRIx64 " memsz 0x%08" PRIx64 " bufsz %zu\n",
 		       p->seg[i].what, p->seg[i].mem, p->seg[i].memsz, p->seg[i].bufsz);
@@ -741,7 +770,7 @@ static int run_load(const struct live_opts *o, enum live_mode mode)
 	li.cmdline = in.cmdline;
 	li.next_dtb = in.dtb;
 	li.next_dtb_len = in.dtb_len;
-	li.options = o->no_verify ? 0 : KRELOC_OPT_VERIFY;
+	li.options = (o->no_verify ? 0 : KRELOC_OPT_VERIFY) | o->options;
 	e = kreloc_live_plan(&li, &plan, &culprit);
 	if (e) {
 		char what[64];
@@ -798,6 +827,7 @@ static int run_load(const struct live_opts *o, enum live_mode mode)
 	s.pages = n_img + n_ird;
 	s.runs = plan.page_runs;
 	s.entry = plan.entry;
+	s.cpus = opt_cpus(o->options);
 	s.compact_prev = compact_prev;
 	snprintf(s.pin, sizeof(s.pin), "%s", st.pin);
 	s.nr_seg = plan.nr_seg;
@@ -813,9 +843,12 @@ static int run_load(const struct live_opts *o, enum live_mode mode)
 		cli_err(cmd, "unloaded again: without its state, kreloc exec could not check it");
 		goto out;
 	}
+	/* The CPU count only when asked for: one CPU keeps the line it always was. */
 	printf("kreloc load: loaded %u segments, entry 0x%" PRIx64 ", %" PRIu64 " pages in %"
-	       PRIu64 " runs, holder pid %ld (%s)\n", plan.nr_seg, plan.entry, s.pages,
-	       plan.page_runs, holder, st.pin);
+	       PRIu64 " runs, ", plan.nr_seg, plan.entry, s.pages, plan.page_runs);
+	if (s.cpus > 1)
+		printf("the shim on up to %u CPUs, ", s.cpus);
+	printf("holder pid %ld (%s)\n", holder, st.pin);
 	holder = 0;		/* it stays */
 	compact_set = false;	/* unload restores it */
 	rc = KRELOC_EXIT_OK;
@@ -995,8 +1028,8 @@ int kreloc_cmd_status(int argc, char **argv)
 			cli_json_cstr(stdout, s.pin);
 			printf("},\"time\":%lld,\"image_size\":%" PRIu64 ",\"initrd_size\":%" PRIu64
 			       ",\"pages\":%" PRIu64 ",\"runs\":%" PRIu64 ",\"pages_moved\":%lld"
-			       ",\"entry\":\"0x%" PRIx64 "\",\"segments\":[", s.time, s.image_size,
-			       s.initrd_size, s.pages, s.runs, moved, s.entry);
+			       ",\"cpus\":%u,\"entry\":\"0x%" PRIx64 "\",\"segments\":[", s.time,
+			       s.image_size, s.initrd_size, s.pages, s.runs, moved, s.cpus, s.entry);
 			for (unsigned int i = 0; i < s.nr_seg; i++)
 				printf("%s{\"what\":\"%s\",\"mem\":\"0x%" PRIx64 "\",\"memsz\":\"0x%"
 				       PRIx64 "\",\"bufsz\":%" PRIu64 "}", i ? "," : "", s.seg[i].what,
@@ -1030,6 +1063,7 @@ int kreloc_cmd_status(int argc, char **argv)
 	else
 		printf("not checked (%s)\n", !alive ? "no holder" : !admin ?
 		       "needs CAP_SYS_ADMIN" : "pagemap unreadable");
+	printf("cpus:     %s\n", cpus_text(s.cpus));
 	for (unsigned int i = 0; i < s.nr_seg; i++)
 		printf("segment:  %-7s mem 0x%09" PRIx64 " memsz 0x%08" PRIx64 " bufsz %" PRIu64 "\n",
 		       s.seg[i].what, s.seg[i].mem, s.seg[i].memsz, s.seg[i].bufsz);

@@ -141,19 +141,10 @@ int kreloc_cmd_pack(int argc, char **argv)
 		case OPT_PLACE_HIGH:
 			in.options |= KRELOC_OPT_PLACE_HIGH;
 			break;
-		case OPT_CPUS: {
-			char *end;
-			unsigned long n = strtoul(optarg, &end, 10);
-
-			if (!*optarg || *end || n < 1 || n > KRELOC_OPT_CPUS_MAX) {
-				cli_err("pack", "--cpus: '%s' is not a number from 1 to %d", optarg,
-					KRELOC_OPT_CPUS_MAX);
+		case OPT_CPUS:
+			if (cli_parse_cpus("pack", optarg, &in.options))
 				return KRELOC_EXIT_USAGE;
-			}
-			in.options &= ~KRELOC_OPT_CPUS_MASK;
-			in.options |= (uint64_t)n << KRELOC_OPT_CPUS_SHIFT;
 			break;
-		}
 		case OPT_PRESERVE: {
 			char *colon = strchr(optarg, ':');
 			uint64_t base, size;

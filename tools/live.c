@@ -95,8 +95,10 @@ static int check_options(uint64_t opt)
 {
 	uint64_t mode = (opt & KRELOC_OPT_MODE_MASK) >> KRELOC_OPT_MODE_SHIFT;
 	uint64_t gran = (opt & KRELOC_OPT_GRANULE_MASK) >> KRELOC_OPT_GRANULE_SHIFT;
+	uint64_t cpus = (opt & KRELOC_OPT_CPUS_MASK) >> KRELOC_OPT_CPUS_SHIFT;
 
-	if ((opt & ~KRELOC_OPT_KNOWN) || mode > KRELOC_MODE_CLASSIC || gran > KRELOC_GRANULE_64K)
+	if ((opt & ~KRELOC_OPT_KNOWN) || mode > KRELOC_MODE_CLASSIC || gran > KRELOC_GRANULE_64K ||
+	    cpus > KRELOC_OPT_CPUS_MAX)
 		return KRELOC_E_BUNDLE_HEADER;
 	return 0;
 }

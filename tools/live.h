@@ -16,7 +16,8 @@
  *   shim    the shim Image, at a 2 MiB aligned base, memsz = its image_size
  *   bundle  header, the page tables of the paged Image and initrd
  *           (KRELOC_BUNDLE_F_PAGES, bundle.h), digests, command line,
- *           options (KRELOC_OPT_FAIL_RESET always; VERIFY unless refused)
+ *           options (KRELOC_OPT_FAIL_RESET always; VERIFY unless refused;
+ *           CPUS from load --cpus)
  *   tree    the running tree with /chosen set for the shim:
  *           linux,initrd-start/end = the bundle's destination range
  *
@@ -154,7 +155,7 @@ struct kreloc_live_plan {
  * KRELOC_E_FDT* (the running tree, @next_dtb; also a /chosen/bootargs that
  * is not one string of at most 2047 characters); KRELOC_E_BUNDLE_CMDLINE
  * (over KRELOC_CMDLINE_MAX); KRELOC_E_BUNDLE_HEADER (@options unknown to
- * the shim); KRELOC_E_OVERFLOW (an @avoid range wraps);
+ * the shim, or a CPU count over KRELOC_OPT_CPUS_MAX); KRELOC_E_OVERFLOW (an @avoid range wraps);
  * KRELOC_E_PAGES_TABLE (a page unaligned or wrapping); KRELOC_E_PAGES_RUNS
  * (more than KRELOC_BUNDLE_MAX_PAGE_RUNS runs); KRELOC_E_PAGES_NOT_RAM (a
  * payload page outside the tree's RAM or in no-map memory);

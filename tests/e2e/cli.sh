@@ -126,6 +126,7 @@ usage inspect_two inspect a b
 usage pack_cpus_zero pack --image fake.Image --cpus 0 -o cpus.bundle
 usage pack_cpus_many pack --image fake.Image --cpus 65 -o cpus.bundle
 usage pack_cpus_word pack --image fake.Image --cpus four -o cpus.bundle
+usage pack_cpus_sign pack --image fake.Image --cpus +4 -o cpus.bundle
 "$K" pack --image fake.Image --initrd fake.initrd --cpus 64 -o cpus64.bundle >/dev/null 2>&1
 e2e_check cli_pack_cpus "inspect of a --cpus 64 bundle does not say 64 CPUs" \
 	bash -c '"$1" inspect --json cpus64.bundle | grep -q "\"cpus\": 64," &&
@@ -182,6 +183,17 @@ verdict() {
 	e2e_check "cli_$name" "exit $rc (expected $want) or no '$pat' in: $(tail -n 3 "$name.out" | tr '\n' ' ')" \
 		bash -c '[ "$1" = "$2" ] && grep -qE -- "$3" "$4"' _ "$rc" "$want" "$pat" "$name.out"
 }
+# --cpus of load and plan --live: pack's parser, its message, exit 2,
+# before any check of the machine.
+for c in zero:0 many:65 word:four plus:+4 space:' 4' minus:-1; do
+	a=${c#*:}
+	verdict "load_cpus_${c%%:*}" 2 "^kreloc load: --cpus: '${a/+/\\+}' is not a number from 1 to 64\$" \
+		load fake.Image --cpus "$a"
+done
+verdict plan_live_cpus_many 2 "^kreloc plan: --cpus: '65' is not a number from 1 to 64\$" \
+	plan --live fake.Image --cpus 65
+verdict load_cpus_missing 2 '^kreloc load: --cpus: unknown option or missing argument' load fake.Image --cpus
+
 verdict verify_ok_virt 0 '^proved: 9 checks proved, 0 failed' verify fake.bundle --dtb virt.dtb
 verdict verify_ok_el2 0 '^proved: 9 checks proved' verify fake.bundle \
 	--dtb "$E2E_ROOT/tests/fdt/qemu-virt-el2.dtb" --el 2

@@ -33,73 +33,7 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 e2e_init live_load
 
-CLI_ARM64=$E2E_ROOT/build/arm64-linux/kreloc
-PAYLOAD_CMDLINE="console=ttyAMA0 kreloc.e2e=after-live"
-FIRST_CMDLINE="console=ttyAMA0 quiet"
-
-cli=$CLI_ARM64
-if [ ! -x "$cli" ]; then
-	e2e_fail live_load_cli "missing ${cli#"$E2E_ROOT"/} (the arm64 kreloc CLI: make arm64-linux)"
-	exit 0
-fi
-# The initramfs has no C library: the CLI must be static.
-if "${CROSS:-aarch64-linux-gnu-}readelf" -lW "$cli" 2>/dev/null | grep -q 'INTERP'; then
-	e2e_fail live_load_cli "${cli#"$E2E_ROOT"/} is dynamically linked; the initramfs has no C library"
-	exit 0
-fi
-
-# /bin/asuid for the nonroot case: freestanding, as mkinitramfs builds cntvct.
-asuid=$E2E_OUT/asuid
-if [ ! -x "$asuid" ] || [ "$E2E_ROOT/tests/initramfs/asuid.c" -nt "$asuid" ]; then
-	"${CROSS:-aarch64-linux-gnu-}gcc" -std=c11 -Wall -Wextra -Werror -static -nostdlib \
-		-ffreestanding -fno-stack-protector -O2 -s -o "$asuid" \
-		"$E2E_ROOT/tests/initramfs/asuid.c" >"$E2E_OUT/live_load.asuid" 2>&1 ||
-		{ e2e_fail live_load_asuid "cannot build tests/initramfs/asuid.c: $(tail -n 1 "$E2E_OUT/live_load.asuid")"; exit 0; }
-fi
-
-# The payload's initrd: init-live alone (its next-boot half).
-next_ird=$E2E_OUT/live_load.next.cpio.gz
-"$E2E_ROOT/scripts/mkinitramfs" --init "$E2E_ROOT/tests/initramfs/init-live" "$next_ird" \
-	>"$E2E_OUT/live_load.mk" 2>&1 ||
-	{ e2e_fail live_load_initramfs "$(tail -n 1 "$E2E_OUT/live_load.mk")"; exit 0; }
-printf '%s' "$PAYLOAD_CMDLINE" >"$E2E_OUT/live_load.cmdline"
-adds=(--add "$cli=bin/kreloc" --add "$E2E_SHIM=usr/lib/kreloc/shim.Image"
-	--add "$E2E_KERNEL=payload/Image" --add "$next_ird=payload/initrd"
-	--add "$E2E_OUT/live_load.cmdline=payload/cmdline" --add "$asuid=bin/asuid")
-# Not gzipped: the Image is most of it, and the first kernel unpacks a plain
-# archive faster than it inflates one.
-ird=$E2E_OUT/live_load.cpio
-"$E2E_ROOT/scripts/mkinitramfs" --no-gzip --init "$E2E_ROOT/tests/initramfs/init-live" \
-	"${adds[@]}" "$ird" >>"$E2E_OUT/live_load.mk" 2>&1 ||
-	{ e2e_fail live_load_initramfs "$(tail -n 1 "$E2E_OUT/live_load.mk")"; exit 0; }
-
-# boot N FIRST_KERNEL EL [kreloc.live step]: the first boot and whatever
-# follows it; leaves E2E_LOG, E2E_RC and E2E_REPORT.  The timeout only stops
-# a hung guest: on a loaded 2-CPU host one case took 157 s of wall time.
-boot() {
-	local n=$1 kernel=$2 el=$3 step=${4:-}
-	E2E_LOG=$E2E_OUT/$n.log
-	E2E_RC=0
-	"$E2E_ROOT/scripts/qemu-run" --kernel "$kernel" --initrd "$ird" \
-		--append "$FIRST_CMDLINE${step:+ kreloc.live=$step}" --el "$el" --gic 3 --smp 2 \
-		--mem 2G --icount --timeout 480 --quiet --log "$E2E_LOG" \
-		2>"$E2E_OUT/$n.qemu-run" || E2E_RC=$?
-	E2E_REPORT=$(python3 "$E2E_ROOT/scripts/report.py" make --log "$E2E_LOG" \
-		--cmdline "$PAYLOAD_CMDLINE" --el "$el" --set "qemu_exit=$E2E_RC" || true)
-	printf '%s\n' "$E2E_REPORT" >"$E2E_OUT/$n.report"
-}
-
-# zero_copy: the shim verified the payload, copied nothing with the MMU off,
-# and used every whole page of the Image and initrd where the holder process
-# had it (borrowed: no staging copy); only each partial last page is staged.
-zero_copy() {
-	printf '%s\n' "$E2E_REPORT" | python3 -c '
-import json, sys
-r = json.loads(sys.stdin.read().split(": ", 1)[1])
-whole = r["payload_bytes"]["kernel"] // 4096 + r["payload_bytes"]["initrd"] // 4096
-sys.exit(not (r["verified"] is True and r["bytes_copied_mmu_off"] == 0 and
-              r["borrowed_pages"] == whole))'
-}
+e2e_live_init live_load || exit 0
 
 # load_status: the N of "kreloc-live: load-status=N" ("" when absent).
 load_status() {
@@ -121,11 +55,9 @@ flip_refused() {
 		! grep -q 'KRELOC-INIT-MARKER' "$E2E_LOG"
 }
 
-# The first kernels, "directory suffix" pairs (see kexec_shim.sh).
-FIRST_KERNELS=("$CACHE/kernel" "" "$CACHE/kernel-5.10" _510)
-for ((k = 0; k < ${#FIRST_KERNELS[@]}; k += 2)); do
-	first=${FIRST_KERNELS[k]}/Image sfx=${FIRST_KERNELS[k + 1]}
-	first_release=$(cat "${FIRST_KERNELS[k]}/release" 2>/dev/null)
+for ((k = 0; k < ${#E2E_FIRST_KERNELS[@]}; k += 2)); do
+	first=${E2E_FIRST_KERNELS[k]}/Image sfx=${E2E_FIRST_KERNELS[k + 1]}
+	first_release=$(cat "${E2E_FIRST_KERNELS[k]}/release" 2>/dev/null)
 	if [ ! -s "$first" ] || [ -z "$first_release" ]; then
 		e2e_fail "live_load_first_kernel$sfx" "missing ${first%/Image}/Image or release (run scripts/setup)"
 		continue
@@ -134,7 +66,7 @@ for ((k = 0; k < ${#FIRST_KERNELS[@]}; k += 2)); do
 	for el in 1 2; do
 		n=live_load_el$el$sfx
 		e2e_selected "$n" || continue
-		boot "$n" "$first" "$el"
+		e2e_live_boot "$n" "$first" "$el"
 		e2e_check "${n}_first_kernel" "the first kernel is not $first_release" \
 			grep -q "^kreloc-live: release=$first_release " "$E2E_LOG"
 		e2e_check "${n}_loaded" "kreloc load: $(grep -m1 '^kreloc-live: load-status=\|^kreloc-live: failed:' "$E2E_LOG")" \
@@ -142,20 +74,20 @@ for ((k = 0; k < ${#FIRST_KERNELS[@]}; k += 2)); do
 		e2e_check "${n}_shim_ran" "no shim line at EL$el after kreloc exec" \
 			grep -q "^kreloc: shim .* at EL$el," "$E2E_LOG"
 		e2e_check "${n}_next_cmdline" "the next kernel's init did not see the payload's command line" \
-			grep -qxF "kreloc-init: cmdline=$PAYLOAD_CMDLINE" "$E2E_LOG"
+			grep -qxF "kreloc-init: cmdline=$E2E_LIVE_CMDLINE" "$E2E_LOG"
 		e2e_check "${n}_booted" "result $(e2e_get result): $(e2e_get error)" \
 			[ "$(e2e_get result)" = ok ]
 		e2e_check "${n}_pinned" "$(grep -m1 '^kreloc-live: load| kreloc load: loaded' "$E2E_LOG")" \
 			grep -Eq '^kreloc-live: load\| kreloc load: loaded .*\(mlock \+ io_uring long-term pin \(1 ring\)(, root cgroup)?\)$' "$E2E_LOG"
 		e2e_check "${n}_zero_copy_verified" "verified=$(e2e_get verified) mmu_off=$(e2e_get bytes_copied_mmu_off) borrowed=$(e2e_get borrowed_pages)" \
-			zero_copy
+			e2e_live_zero_copy
 	done
 
 	# The refusal and the reset at both exception levels the shim runs at.
 	for el in 1 2; do
 		n=live_load_flip$([ "$el" = 1 ] || echo "_el$el")$sfx
 		e2e_selected "$n" || continue
-		boot "$n" "$first" "$el" flip
+		e2e_live_boot "$n" "$first" "$el" flip
 		e2e_check "${n}_loaded" "kreloc load: $(grep -m1 '^kreloc-live: load-status=\|^kreloc-live: failed:' "$E2E_LOG")" \
 			grep -qx 'kreloc-live: load-status=0' "$E2E_LOG"
 		e2e_check "${n}_refused" "the flipped byte was not caught at EL$el: $(grep -m1 '^kreloc-live: flip \|^kreloc-live: failed:\|KRELOC-INIT-MARKER' "$E2E_LOG")" \
@@ -167,7 +99,7 @@ for ((k = 0; k < ${#FIRST_KERNELS[@]}; k += 2)); do
 	for el in 1 2; do
 		n=live_load_noverify$([ "$el" = 1 ] || echo "_el$el")$sfx
 		e2e_selected "$n" || continue
-		boot "$n" "$first" "$el" noverify
+		e2e_live_boot "$n" "$first" "$el" noverify
 		e2e_check "${n}_booted" "result $(e2e_get result): $(e2e_get error)" \
 			[ "$(e2e_get result)" = ok ]
 		e2e_check "${n}_shim_ran" "no shim line at EL$el" \
@@ -179,7 +111,7 @@ for ((k = 0; k < ${#FIRST_KERNELS[@]}; k += 2)); do
 	for step in disabled lockdown nonroot; do
 		n=live_load_$step$sfx
 		e2e_selected "$n" || continue
-		boot "$n" "$first" 1 "$step"
+		e2e_live_boot "$n" "$first" 1 "$step"
 		if [ "$step" = lockdown ] && grep -q '^kreloc-live: lockdown=absent' "$E2E_LOG"; then
 			e2e_skip "$n" "Linux $first_release has no /sys/kernel/security/lockdown"
 			continue
@@ -196,5 +128,5 @@ for ((k = 0; k < ${#FIRST_KERNELS[@]}; k += 2)); do
 			refused
 	done
 done
-rm -f "$ird"
+rm -f "$E2E_LIVE_IRD"
 exit 0

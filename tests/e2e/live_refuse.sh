@@ -10,7 +10,8 @@
 #   each refused (exit 1, or 2 for usage) with its own line, and nothing
 #   left behind (no /run/kreloc, compact_unevictable_allowed untouched, no
 #   holder process);
-#   exec / unload / status with nothing loaded;
+#   exec / unload / status with nothing loaded; status of a recorded
+#   state, with and without the CPU count of load --cpus;
 #   as root (the payload's frame numbers need CAP_SYS_ADMIN): load
 #   --dry-run and plan --live plan for real with a tree whose RAM covers
 #   the host's (1 TiB from 0), and a load under a fake root stops before
@@ -199,6 +200,22 @@ if [ "$(id -u)" = 0 ]; then
 		e2e_check live_status_moved "status said: $(cat "$TMP/out" "$TMP/json")" status_moved
 	fi
 fi
+# The CPU count load --cpus recorded; a state without one (written before
+# --cpus existed) reads as 1.
+if e2e_selected live_status_cpus; then
+	R=$TMP/status_cpus; good_root "$R"; echo 1 >"$R/sys/kernel/kexec_loaded"
+	fake_state "$R" "$FAKE_HOLDER"
+	KRELOC_SYSROOT=$R "$K" status >"$TMP/out1" 2>&1
+	echo 'cpus 4' >>"$R/run/kreloc/state"
+	KRELOC_SYSROOT=$R "$K" status >"$TMP/out" 2>&1
+	KRELOC_SYSROOT=$R "$K" status --json >"$TMP/json" 2>&1
+	status_cpus() {
+		grep -qx 'cpus:     1 (relocation on the CPU that runs kexec)' "$TMP/out1" &&
+			grep -qx 'cpus:     up to 4 (those the device tree and PSCI offer)' "$TMP/out" &&
+			python3 -c 'import json,sys; sys.exit(json.load(open(sys.argv[1]))["cpus"] != 4)' "$TMP/json"
+	}
+	e2e_check live_status_cpus "status said: $(grep cpus "$TMP/out1" "$TMP/out"; cat "$TMP/json")" status_cpus
+fi
 kill "$FAKE_HOLDER" 2>/dev/null
 
 # ---- as root: the real planner on this process's (or a holder's) pages ---------------------
@@ -230,6 +247,13 @@ if e2e_selected live_plan_live; then
 			grep -q '^segment:  bundle ' "$TMP/out" && untouched "$R"
 	}
 	e2e_check live_plan_live "exit $rc: $(head -c 300 "$TMP/err")" plan_ok
+fi
+if e2e_selected live_plan_live_cpus; then
+	R=$TMP/plan_cpus; good_root "$R"
+	rc=0
+	KRELOC_SYSROOT=$R "$K" plan --live "$TMP/Image" --shim "$SHIM" --cpus 4 >"$TMP/out" 2>"$TMP/err" || rc=$?
+	e2e_check live_plan_live_cpus "exit $rc: $(head -c 300 "$TMP/err")$(grep '^cpus:' "$TMP/out")" \
+		bash -c '[ "$1" = 0 ] && grep -qx "cpus:     up to 4 (those the device tree and PSCI offer)" "$2"' _ "$rc" "$TMP/out"
 fi
 if e2e_selected live_load_fake_root; then
 	R=$TMP/load; good_root "$R"

@@ -16,31 +16,6 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 e2e_init smp
 
-# check_cpus NAME CPUS LEFT_OUT: the report's CPU figures, in one place.
-check_cpus() {
-	python3 - "$E2E_OUT/$1.report" "$2" "$3" <<'PY'
-import json, sys
-line = open(sys.argv[1]).read().strip()
-rep = json.loads(line[len("kreloc-report: "):])
-want, left = int(sys.argv[2]), int(sys.argv[3])
-errors = []
-pages = rep.get("cpu_pages") or []
-copied = rep["bytes_copied_mmu_on"] // 4096
-if rep.get("cpus") != want or len(pages) != want:
-    errors.append("cpus %r, cpu_pages %r: want %d" % (rep.get("cpus"), pages, want))
-elif sum(pages) != copied:
-    errors.append("cpu_pages %r add up to %d, not the %d pages copied" % (pages, sum(pages), copied))
-elif any(abs(p * want - copied) > want for p in pages):
-    errors.append("cpu_pages %r: a share is more than a page off %d/%d" % (pages, copied, want))
-if rep.get("cpus_left_out") != left:
-    errors.append("cpus_left_out %r, want %d" % (rep.get("cpus_left_out"), left))
-if rep.get("cpus_online") != "0-3":
-    errors.append("the next kernel has CPUs %r online, not 0-3" % rep.get("cpus_online"))
-print("; ".join(errors))
-sys.exit(1 if errors else 0)
-PY
-}
-
 # boot_smp NAME EL CPUS LEFT_OUT PACK_CPUS [qemu-run options]
 boot_smp() {
 	local n=$1 el=$2 cpus=$3 left=$4 cap=$5 why
@@ -53,7 +28,7 @@ boot_smp() {
 	e2e_boot "$n" "$E2E_OUT/$n.bundle" --el "$el" --smp 4 --gic 3 "$@"
 	e2e_check "${n}_boot" "result $(e2e_get result): $(e2e_get error)" \
 		[ "$(e2e_get result)" = ok ] || return 1
-	why=$(check_cpus "$n" "$cpus" "$left")
+	why=$(e2e_cpus_why "$n" "$cpus" "$left")
 	e2e_check "${n}_cpus" "$why" [ -z "$why" ]
 	e2e_check "${n}_progress" "no 'kreloc: relocating on $cpus CPUs' line" \
 		grep -q "^kreloc: relocating on $cpus CPUs " "$E2E_LOG"

@@ -502,6 +502,22 @@ static void test_bundle_parses(void **state)
 	assert_int_equal(b.dtb.len, fdt_totalsize(g_dtb.b));
 }
 
+/* load --cpus: the bundle carries the count for the shim; 64 is the most. */
+static void test_bundle_cpus(void **state)
+{
+	struct kreloc_bundle b;
+
+	(void)state;
+	for (unsigned int n = 4; n <= KRELOC_OPT_CPUS_MAX; n += KRELOC_OPT_CPUS_MAX - 4) {
+		in.options = KRELOC_OPT_VERIFY | (uint64_t)n << KRELOC_OPT_CPUS_SHIFT;
+		plan_ok();
+		assert_int_equal(kreloc_bundle_parse(plan.bundle, plan.bundle_len, &b), 0);
+		assert_int_equal(kreloc_bundle_cpus(&b), n);
+		assert_int_equal(b.options, in.options | KRELOC_OPT_FAIL_RESET);
+		kreloc_live_free(&plan);
+	}
+}
+
 /* ---- refusals ------------------------------------------------------------------ */
 
 static void test_refuse_pages(void **state)
@@ -606,6 +622,9 @@ static void test_refuse_headers(void **state)
 	g_dtb.b[0] ^= 1;
 	in.options = KRELOC_OPT_FIRST_UNKNOWN;
 	plan_fails(KRELOC_E_BUNDLE_HEADER, "options");
+	/* A CPU count the shim would refuse, after the point of no return. */
+	in.options = (uint64_t)(KRELOC_OPT_CPUS_MAX + 1) << KRELOC_OPT_CPUS_SHIFT;
+	plan_fails(KRELOC_E_BUNDLE_HEADER, "options");
 }
 
 static void test_refuse_cmdline(void **state)
@@ -650,6 +669,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bundle_layout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bundle_minimal, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bundle_parses, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bundle_cpus, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refuse_pages, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refuse_runs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refuse_no_room, setup, teardown),
