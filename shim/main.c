@@ -124,15 +124,37 @@ static void defer(int err, const char *context)
 /* Does the incoming /chosen/bootargs hold the word @word? */
 static bool bootargs_has(const char *word)
 {
+	/* Looked up once: a path look-up walks the whole tree (about 0.15 M instructions). */
+	static const char *a;
+	static int len = -1;
 	size_t n = strlen(word);
-	int chosen = fdt_path_offset(st.fdt_view, "/chosen"), len = 0;
-	const char *a = chosen >= 0 ? fdt_getprop(st.fdt_view, chosen, "bootargs", &len) : NULL;
+
+	if (len < 0) {
+		int chosen = fdt_path_offset(st.fdt_view, "/chosen");
+
+		len = 0;
+		a = chosen >= 0 ? fdt_getprop(st.fdt_view, chosen, "bootargs", &len) : NULL;
+		if (!a)
+			len = 0;
+	}
 
 	for (int i = 0; a && i + (int)n <= len; i++)
 		if ((i == 0 || a[i - 1] == ' ') && !memcmp(a + i, word, n) &&
 		    (i + (int)n == len || a[i + n] == ' ' || a[i + n] == '\0'))
 			return true;
 	return false;
+}
+
+/* The test hooks of smp.c (kreloc.simulate=cpu-...) on the shim's command line. */
+static enum smp_simulate smp_simulation(void)
+{
+	if (bootargs_has("kreloc.simulate=cpu-on-fail"))
+		return SMP_SIMULATE_CPU_ON_FAIL;
+	if (bootargs_has("kreloc.simulate=cpu-late"))
+		return SMP_SIMULATE_LATE;
+	if (bootargs_has("kreloc.simulate=cpu-hang"))
+		return SMP_SIMULATE_HANG;
+	return SMP_SIMULATE_NONE;
 }
 
 /*
@@ -705,13 +727,14 @@ void shim_main(void *fdt, uint64_t el, uint64_t base, uint64_t hcr_el2)
 	kind = st.h.mode == KRELOC_MODE_CLASSIC ? KRELOC_RELOC_CLASSIC :
 	       st.el == 2 ? KRELOC_RELOC_MMU_EL2 : KRELOC_RELOC_MMU_EL1;
 	check_el2_regime("before the hand-off at EL2");
-	/* The others start now, and wait in the control page for the point of no return. */
-	st.smp_page = smp_bring_up(&st.h, st.fdt_view, kreloc_bundle_cpus(&st.bundle),
-				   (unsigned int)st.el, st.uart,
-				   bootargs_has("kreloc.simulate=cpu-on-fail") ? SMP_SIMULATE_CPU_ON_FAIL :
-				   bootargs_has("kreloc.simulate=cpu-late") ? SMP_SIMULATE_LATE :
-				   bootargs_has("kreloc.simulate=cpu-hang") ? SMP_SIMULATE_HANG :
-				   SMP_SIMULATE_NONE, &st.smp);
+	/*
+	 * The others start now, and wait in the control page for the point of
+	 * no return.  On one CPU nothing is looked up: that is set-up time.
+	 */
+	st.smp = (struct smp_result){ .cpus = 1 };
+	if (kreloc_bundle_cpus(&st.bundle) > 1)
+		st.smp_page = smp_bring_up(&st.h, st.fdt_view, kreloc_bundle_cpus(&st.bundle),
+					   (unsigned int)st.el, st.uart, smp_simulation(), &st.smp);
 	if (st.smp_page)
 		kind = st.el == 2 ? KRELOC_RELOC_SMP_EL2 : KRELOC_RELOC_SMP_EL1;
 	st.tramp_entry = kreloc_reloc_entry(st.h.control, kind);
