@@ -947,6 +947,7 @@ def run_smp(ctx, size, cpus, mem, name):
         return res
     res["bundle_bytes"] = os.path.getsize(out)
     res["loadavg_before"] = list(os.getloadavg())
+    res["started"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     argv = smp_machine_argv(mem, SMP_VCPUS) + ["-kernel", ctx.shim, "-initrd", out]
     g = Guest(argv, os.path.join(ctx.logdir, name + ".log"), gdb=False, qmp=False,
