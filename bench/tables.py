@@ -624,7 +624,7 @@ def smp_pairs(runs):
             one = r if not r.get("error") else None
         elif r.get("cpus_asked") == 2 and one is not None:
             if not r.get("error"):
-                p = {"pair": len(out)}
+                p = {"pair": len(out), "pair_run": r.get("pair")}
                 for key, _ in SMP_FIGURES:
                     f = "wall_s" if key == "wall" else key + "_s"
                     a, b = one.get(f), r.get(f)
@@ -673,6 +673,15 @@ def summarise_smp(result):
         e = {"runs": len(rs), "failed": sum(1 for r in rs if r.get("error")),
              "pairs": pairs, "ratios": {k: smp_ratio_stats(pairs, k) for k, _ in SMP_FIGURES}}
         e["stable_within_5pct"] = smp_stable(pairs)
+        # when runs say whether other heavy work shared the host (run["host_shared"]),
+        # the ratios of the pairs with both runs on a quiet host and of the rest
+        if any("host_shared" in r for r in rs):
+            quiet, shared = [], []
+            for p in pairs:
+                one, two = [r for r in rs if r.get("pair") == p["pair_run"]][:2]
+                (shared if one.get("host_shared") or two.get("host_shared") else quiet).append(p)
+            e["ratios_quiet_host"] = {k: smp_ratio_stats(quiet, k) for k, _ in SMP_FIGURES}
+            e["ratios_shared_host"] = {k: smp_ratio_stats(shared, k) for k, _ in SMP_FIGURES}
         for key in ("relocation", "verify"):
             st = e["ratios"][key]
             e["%s_target_met" % key] = None if st is None else st["median"] <= SMP_TARGET
@@ -725,6 +734,23 @@ def markdown_smp(result, s):
                                         st["median_2cpu_s"], st["median"], st["min"], st["q1"],
                                         st["q3"], st["max"], tgt, met))
         out.append("")
+        if "ratios_quiet_host" in e:
+            out.append("%s MiB, the pairs split by whether other heavy work shared the host "
+                       "during either run (`host_shared` in the runs):" % label)
+            out.append("")
+            out.append("| host | figure | pairs | median 1 CPU | median 2 CPUs | ratio median "
+                       "| min | max |")
+            out.append("|---|---|---|---|---|---|---|---|")
+            for which, key2 in (("quiet", "ratios_quiet_host"), ("shared", "ratios_shared_host")):
+                for key, title in SMP_FIGURES:
+                    st = e[key2].get(key)
+                    if st is None:
+                        out.append("| %s | %s | 0 | — | — | — | — | — |" % (which, title))
+                        continue
+                    out.append("| %s | %s | %d | %.3f s | %.3f s | %.3f | %.3f | %.3f |" % (
+                        which, title, st["n"], st["median_1cpu_s"], st["median_2cpu_s"],
+                        st["median"], st["min"], st["max"]))
+            out.append("")
         out.append("%s MiB: %d runs, %d failed; medians %s within 5%% over the last three "
                    "pair counts; pages per CPU on 2 CPUs %s (worst %.4f%% off an even share; "
                    "per-CPU instructions not measured: under icount the PMU counts the "
