@@ -715,11 +715,11 @@ def markdown_smp(result, s):
            "just before it; median and spread (min, quartiles, max) over the pairs. "
            "Host: %s CPUs; load average (1, 5, 15 min) %s before, %s after."
            % (info.get("host_cpus"), info.get("loadavg_start"), info.get("loadavg_end")), ""]
-    out.append("| payload | figure | pairs | median 1 CPU | median 2 CPUs | ratio median "
-               "| min | q1 | q3 | max | target | met |")
-    out.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for label in sorted(smp, key=int):
         e = smp[label]
+        out.append("| payload | figure | pairs | median 1 CPU | median 2 CPUs | ratio median "
+                   "| min | q1 | q3 | max | target | met |")
+        out.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
         for key, title in SMP_FIGURES:
             st = e["ratios"].get(key)
             if st is None:
