@@ -15,7 +15,10 @@ SCENARIOS is a comma list of kreloc-mmu, kreloc-classic, linux, u-boot and
 the Linux-to-Linux ones of issue 11 (kexec-l, kexec-li, kexec-s,
 kreloc-live, kreloc-live-nv), each on every kernel it applies to (6.1, and
 5.10 when $CACHE/kernel-5.10/Image is there; kexec-s on 6.1 only), or on
-one kernel with NAME@KERNEL, e.g. kexec-li@5.10 (default: all).  --no-extra
+one kernel with NAME@KERNEL, e.g. kexec-li@5.10, and smp (issue 13:
+relocation and verification on 1 and 2 CPUs, `-smp 2 -accel
+tcg,thread=multi` without icount, pairs of runs until the 2-over-1 ratios
+hold; --smp-pairs, --smp-max-pairs, --smp-budget) (default: all).  --no-extra
 skips the 16 GiB runs (memory growth).  --gic 5.10=2 runs a kernel's
 Linux-to-Linux scenarios on a GICv2 (default: GICv3 with ITS, as the rest).
 --kreloc-cli names the arm64 `kreloc` (default build/arm64-linux/kreloc);
@@ -40,6 +43,7 @@ import tables  # noqa: E402
 MIB = 1 << 20
 ALL = ["kreloc-mmu", "kreloc-classic", "linux", "u-boot"]
 L2L = [n for n, _, _ in scenarios.L2L_VARIANTS]
+SMP = ["smp"]           # relocation and verification on 1 and 2 CPUs (issue 13)
 # Linux-to-Linux kernels: name -> (cache directory); 6.1 is the bench's own
 L2L_KERNELS = [("6.1", "kernel"), ("5.10", "kernel-5.10")]
 MEM = "4G"              # every main run: enough for 380 MiB staged twice
@@ -227,6 +231,67 @@ def versions(ctx):
     }
 
 
+def run_smp_scenario(ctx, a, sizes, result, log):
+    """Issue 13: at each size, (1 CPU, 2 CPUs) pairs of runs, alternated so
+    that slow drift of the shared host falls on both, at least --smp-pairs
+    of them, more (up to --smp-max-pairs, within --smp-budget seconds) until
+    the median 2-over-1 ratios of relocation and verification move by at
+    most 5% over the last three pair counts."""
+    info = {"vcpus": scenarios.SMP_VCPUS, "guest_mem": MEM,
+            "machine_argv": scenarios.smp_machine_argv(MEM, scenarios.SMP_VCPUS),
+            "host_cpus": os.cpu_count(), "loadavg_start": [round(x, 2) for x in os.getloadavg()],
+            "min_pairs": a.smp_pairs, "max_pairs": a.smp_max_pairs, "budget_s": a.smp_budget,
+            "sizes": {}}
+    result["smp"] = info
+    if ctx.accel != "tcg":
+        info["not_run"] = "MTTCG scenario: accel tcg only"
+        log("smp: not run under accel %s" % ctx.accel)
+        return
+    for size in sizes:
+        t0 = time.time()
+        runs = []
+        why = "max pairs"
+        n = 0
+        while n < a.smp_max_pairs:
+            if n >= a.smp_pairs and tables.smp_stable(tables.smp_pairs(runs)):
+                why = "stable"
+                break
+            if n and time.time() - t0 > a.smp_budget:
+                why = "budget"
+                break
+            for cpus in (1, 2):
+                name = "smp-%s-%dcpu-%02d" % (size["label"], cpus, n)
+                t = time.time()
+                r = scenarios.run_smp(ctx, size, cpus, MEM, name)
+                r["tag"] = "smp"
+                r["pair"] = n
+                r["log"] = os.path.relpath(os.path.join(ctx.logdir, name + ".log"), ROOT)
+                result["runs"].append(r)
+                runs.append(r)
+                log("smp %4s MiB, %d CPU(s), pair %d: %s in %.0fs (relocation %s s, verify %s s, "
+                    "load %.2f)" % (size["label"], cpus, n, r.get("error", "ok"), time.time() - t,
+                                    _r3(r.get("relocation_s")), _r3(r.get("verify_s")),
+                                    os.getloadavg()[0]))
+            n += 1
+            if sum(1 for r in runs if r.get("error")) >= 4:
+                why = "failures"
+                break
+        else:
+            if n >= a.smp_pairs and tables.smp_stable(tables.smp_pairs(runs)):
+                why = "stable"
+        info["sizes"][size["label"]] = {"pairs_run": n, "stopped": why,
+                                        "elapsed_s": round(time.time() - t0)}
+        st = {k: tables.smp_ratio_stats(tables.smp_pairs(runs), k) for k in ("relocation", "verify")}
+        log("smp %4s MiB: %d pairs (%s); ratio 2/1 relocation %s, verify %s"
+            % (size["label"], n, why, st["relocation"] and st["relocation"]["median"],
+               st["verify"] and st["verify"]["median"]))
+    info["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
+
+
+def _r3(x):
+    return "—" if x is None else "%.3f" % x
+
+
 def main(argv):
     ap = argparse.ArgumentParser(prog="bench/bench.py")
     ap.add_argument("--accel", default=os.environ.get("ACCEL", "tcg"), choices=["tcg", "kvm"])
@@ -244,6 +309,13 @@ def main(argv):
     ap.add_argument("--l2l-shim", default=None, help="the shim Image the kreloc-live "
                     "scenarios carry (default build/shim.Image; its ELF, for the breakpoint, "
                     "is taken from arm64/shim.elf beside it)")
+    ap.add_argument("--smp-pairs", type=int, default=5,
+                    help="smp: at least this many (1 CPU, 2 CPUs) pairs per size (default 5)")
+    ap.add_argument("--smp-max-pairs", type=int, default=15,
+                    help="smp: at most this many pairs, while the median ratios move by "
+                    "more than 5%% (default 15)")
+    ap.add_argument("--smp-budget", type=int, default=1800,
+                    help="smp: no new pair after this many seconds at one size (default 1800)")
     ap.add_argument("--kreloc-cli", default=os.path.join(ROOT, "build", "arm64-linux", "kreloc"),
                     help="the arm64 kreloc CLI for the kreloc-live scenarios")
     a = ap.parse_args(argv)
@@ -260,13 +332,13 @@ def main(argv):
     ctx.timeout = a.timeout
     ctx.only = [s for s in a.only.split(",") if s]
     if a.only == ",".join(ALL):
-        ctx.only += L2L             # the default: everything
+        ctx.only += L2L + SMP       # the default: everything
     for s in ctx.only:
         name, _, kname = s.partition("@")
-        if name not in ALL + L2L or (kname and (name not in L2L or
+        if name not in ALL + L2L + SMP or (kname and (name not in L2L or
                                                kname not in [k for k, _ in L2L_KERNELS])):
             sys.exit("bench: unknown scenario %r (have %s; NAME@KERNEL with KERNEL one of %s "
-                     "for %s)" % (s, ", ".join(ALL + L2L), ", ".join(k for k, _ in L2L_KERNELS),
+                     "for %s)" % (s, ", ".join(ALL + L2L + SMP), ", ".join(k for k, _ in L2L_KERNELS),
                                   ", ".join(L2L)))
     for s in ctx.only:
         name, _, kname = s.partition("@")
@@ -295,7 +367,8 @@ def main(argv):
     for f in (ctx.kernel, ctx.cli, ctx.shim):
         if not os.path.exists(f):
             sys.exit("bench: %s missing (make host target setup)" % f)
-    ctx.need_symbols = ctx.accel == "tcg"
+    # the kernel's symbols: for the debugger's stops, which smp has none of
+    ctx.need_symbols = ctx.accel == "tcg" and any(x not in SMP for x in ctx.only)
     stamp = time.strftime("%Y-%m-%d")
     name = a.name or stamp
     ctx.logdir = os.path.join(ctx.work, "logs-" + name)
@@ -405,6 +478,8 @@ def main(argv):
                     variant, label, k["name"],
                     r.get("error") or ("not run: " + r["not_run"] if r.get("not_run") else "ok"),
                     time.time() - t))
+    if "smp" in ctx.only:
+        run_smp_scenario(ctx, a, sizes, result, log)
     if not a.no_extra:
         small = sizes[0]
         if "linux" in ctx.only:

@@ -190,6 +190,7 @@ def summarise(result):
     targets.append(t)
     summary["targets"] = targets
     summary["l2l"] = summarise_l2l(result)
+    summary["smp"] = summarise_smp(result)
     return summary
 
 
@@ -324,6 +325,14 @@ def markdown(result, json_path=None, png_path=None):
                                                         z["payload_bytes"], z["payload_mib"]))
     out.append("")
     by = s["by_size"]
+    if not by:
+        # no scenario of issue 5 in this run (e.g. --only smp): their tables would be empty
+        out[0] = out[0].replace("instructions (QEMU TCG, -icount shift=0)", "QEMU TCG")
+        out += markdown_l2l(result, s)
+        out += markdown_smp(result, s)
+        if json_path:
+            out.append("Raw figures: `%s`." % json_path + (" Plot: `%s`." % png_path if png_path else ""))
+        return "\n".join(out)
     if tcg:
         out.append("| payload | scenario | shutdown | relocation | startup | MiB copied "
                    "| relocation instr/MiB of payload | vs plain copy (per MiB copied) "
@@ -463,6 +472,7 @@ def markdown(result, json_path=None, png_path=None):
             out.append("| %s | %s | %s |" % (t["target"], fig, met))
         out.append("")
     out += markdown_l2l(result, s)
+    out += markdown_smp(result, s)
     if json_path:
         out.append("Raw figures: `%s`." % json_path + (" Plot: `%s`." % png_path if png_path else ""))
     return "\n".join(out)
@@ -575,6 +585,180 @@ def markdown_l2l(result, s):
             _b(e.get("copied_mmu_on")),
             " | ".join("%.4f s (projection)" % e["projection_s"][hw] for hw, _, _, _ in HW_RATES)))
     out.append("")
+    return out
+
+
+# ---- relocation on several CPUs (issue 13) -----------------------------------------
+SMP_TARGET = 0.6        # 2 CPUs over 1, wall clock, relocation and verification alike
+SMP_FIGURES = [("relocation", "relocation (trampoline entry to the jump)"),
+               ("relocate", "copy alone (trampoline entry to every share copied)"),
+               ("verify", "verification (SHA-256, boot CPU only)"),
+               ("wall", "whole QEMU run (host seconds)")]
+
+
+def _median(xs):
+    xs = sorted(xs)
+    n = len(xs)
+    if not n:
+        return None
+    return xs[n // 2] if n % 2 else (xs[n // 2 - 1] + xs[n // 2]) / 2
+
+
+def _quartiles(xs):
+    """Lower and upper quartile (medians of the halves), for the spread."""
+    xs = sorted(xs)
+    h = len(xs) // 2
+    if len(xs) < 2:
+        return (xs[0], xs[0]) if xs else (None, None)
+    return _median(xs[:h]), _median(xs[-h:])
+
+
+def smp_pairs(runs):
+    """The runs of one size in the order they ran, paired: each 1-CPU run
+    with the 2-CPU run right after it (both ok).  Returns a list of dicts:
+    the two runs' figures in seconds and the 2-over-1 ratios."""
+    out = []
+    one = None
+    for r in runs:
+        if r.get("cpus_asked") == 1:
+            one = r if not r.get("error") else None
+        elif r.get("cpus_asked") == 2 and one is not None:
+            if not r.get("error"):
+                p = {"pair": len(out), "pair_run": r.get("pair")}
+                for key, _ in SMP_FIGURES:
+                    f = "wall_s" if key == "wall" else key + "_s"
+                    a, b = one.get(f), r.get(f)
+                    p[key + "_1cpu_s"] = a
+                    p[key + "_2cpu_s"] = b
+                    p[key + "_ratio"] = None if a is None or b is None or not a else b / a
+                out.append(p)
+            one = None
+    return out
+
+
+def smp_ratio_stats(pairs, key):
+    vals = [p[key + "_ratio"] for p in pairs if p.get(key + "_ratio") is not None]
+    if not vals:
+        return None
+    lo, hi = _quartiles(vals)
+    return {"median": round(_median(vals), 4), "min": round(min(vals), 4),
+            "max": round(max(vals), 4), "q1": round(lo, 4), "q3": round(hi, 4), "n": len(vals),
+            "median_1cpu_s": round(_median([p[key + "_1cpu_s"] for p in pairs]), 4),
+            "median_2cpu_s": round(_median([p[key + "_2cpu_s"] for p in pairs]), 4)}
+
+
+def smp_stable(pairs, keys=("relocation", "verify"), tol=0.05):
+    """True when, for each of @keys, the median ratio over every pair is
+    within @tol (relative) of the median without the last pair, and of the
+    one without the last two."""
+    if len(pairs) < 3:
+        return False
+    for key in keys:
+        m = [smp_ratio_stats(pairs[:len(pairs) - k], key) for k in (0, 1, 2)]
+        if any(x is None for x in m):
+            return False
+        if any(abs(m[0]["median"] - x["median"]) > tol * m[0]["median"] for x in m[1:]):
+            return False
+    return True
+
+
+def summarise_smp(result):
+    """Per size: the pairs, each figure's 2-over-1 ratio (median, spread),
+    the issue's two targets, the CPUs' page shares."""
+    runs = [r for r in result.get("runs", []) if r.get("scenario") == "kreloc-smp"]
+    out = {}
+    for label in sorted({r["size"] for r in runs}, key=int):
+        rs = [r for r in runs if r["size"] == label]
+        pairs = smp_pairs(rs)
+        e = {"runs": len(rs), "failed": sum(1 for r in rs if r.get("error")),
+             "pairs": pairs, "ratios": {k: smp_ratio_stats(pairs, k) for k, _ in SMP_FIGURES}}
+        e["stable_within_5pct"] = smp_stable(pairs)
+        # when runs say whether other heavy work shared the host (run["host_shared"]),
+        # the ratios of the pairs with both runs on a quiet host and of the rest
+        if any("host_shared" in r for r in rs):
+            quiet, shared = [], []
+            for p in pairs:
+                one, two = [r for r in rs if r.get("pair") == p["pair_run"]][:2]
+                (shared if one.get("host_shared") or two.get("host_shared") else quiet).append(p)
+            e["ratios_quiet_host"] = {k: smp_ratio_stats(quiet, k) for k, _ in SMP_FIGURES}
+            e["ratios_shared_host"] = {k: smp_ratio_stats(shared, k) for k, _ in SMP_FIGURES}
+        for key in ("relocation", "verify"):
+            st = e["ratios"][key]
+            e["%s_target_met" % key] = None if st is None else st["median"] <= SMP_TARGET
+        shares = [r.get("cpu_pages") for r in rs if r.get("cpus_asked") == 2 and not r.get("error")]
+        if shares:
+            worst = 0.0
+            for sh in shares:
+                if sh and len(sh) > 1 and sum(sh):
+                    even = sum(sh) / len(sh)
+                    worst = max(worst, max(abs(x - even) / even for x in sh))
+            e["cpu_pages_2cpu"] = shares[0]
+            e["cpu_pages_worst_off_even"] = round(worst, 6)
+        lb = [r.get("loadavg_before") for r in rs if r.get("loadavg_before")]
+        la = [r.get("loadavg_after") for r in rs if r.get("loadavg_after")]
+        e["loadavg_1min_first_last"] = [lb[0][0] if lb else None, la[-1][0] if la else None]
+        e["loadavg_1min_range"] = ([min(x[0] for x in lb + la), max(x[0] for x in lb + la)]
+                                   if lb + la else None)
+        out[label] = e
+    return out
+
+
+def markdown_smp(result, s):
+    smp = s.get("smp") or summarise_smp(result)
+    if not smp:
+        return []
+    info = result.get("smp") or {}
+    out = ["Relocation on several CPUs (issue 13): `kreloc pack --verify --cpus 1` and "
+           "`--cpus 2` alternated (1, 2, 1, 2, ...) on `-smp 2 -accel tcg,thread=multi`, "
+           "no -icount, no debugger; figures from the shim's report in generic-counter "
+           "ticks (the host's clock without icount). Ratio = 2-CPU run over the 1-CPU run "
+           "just before it; median and spread (min, quartiles, max) over the pairs. "
+           "Host: %s CPUs; load average (1, 5, 15 min) %s before, %s after."
+           % (info.get("host_cpus"), info.get("loadavg_start"), info.get("loadavg_end")), ""]
+    for label in sorted(smp, key=int):
+        e = smp[label]
+        out.append("| payload | figure | pairs | median 1 CPU | median 2 CPUs | ratio median "
+                   "| min | q1 | q3 | max | target | met |")
+        out.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
+        for key, title in SMP_FIGURES:
+            st = e["ratios"].get(key)
+            if st is None:
+                out.append("| %s MiB | %s | 0 | — | — | — |  |  |  |  |  |  |" % (label, title))
+                continue
+            tgt = "<= %s" % SMP_TARGET if key in ("relocation", "verify") else ""
+            met = ""
+            if key in ("relocation", "verify"):
+                met = "yes" if e["%s_target_met" % key] else "**no**"
+            out.append("| %s MiB | %s | %d | %.3f s | %.3f s | %.3f | %.3f | %.3f | %.3f | %.3f "
+                       "| %s | %s |" % (label, title, st["n"], st["median_1cpu_s"],
+                                        st["median_2cpu_s"], st["median"], st["min"], st["q1"],
+                                        st["q3"], st["max"], tgt, met))
+        out.append("")
+        if "ratios_quiet_host" in e:
+            out.append("%s MiB, the pairs split by whether other heavy work shared the host "
+                       "during either run (`host_shared` in the runs):" % label)
+            out.append("")
+            out.append("| host | figure | pairs | median 1 CPU | median 2 CPUs | ratio median "
+                       "| min | max |")
+            out.append("|---|---|---|---|---|---|---|---|")
+            for which, key2 in (("quiet", "ratios_quiet_host"), ("shared", "ratios_shared_host")):
+                for key, title in SMP_FIGURES:
+                    st = e[key2].get(key)
+                    if st is None:
+                        out.append("| %s | %s | 0 | — | — | — | — | — |" % (which, title))
+                        continue
+                    out.append("| %s | %s | %d | %.3f s | %.3f s | %.3f | %.3f | %.3f |" % (
+                        which, title, st["n"], st["median_1cpu_s"], st["median_2cpu_s"],
+                        st["median"], st["min"], st["max"]))
+            out.append("")
+        out.append("%s MiB: %d runs, %d failed; medians %s within 5%% over the last three "
+                   "pair counts; pages per CPU on 2 CPUs %s (worst %.4f%% off an even share; "
+                   "per-CPU instructions not measured: under icount the PMU counts the "
+                   "machine)." % (label, e["runs"], e["failed"],
+                                  "stable" if e["stable_within_5pct"] else "**not** stable",
+                                  e.get("cpu_pages_2cpu"),
+                                  100 * (e.get("cpu_pages_worst_off_even") or 0)))
+        out.append("")
     return out
 
 

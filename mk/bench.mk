@@ -4,6 +4,8 @@
 #   make bench                  QEMU TCG, -icount shift=0: instruction counts
 #   make bench ACCEL=kvm        on an arm64 host with /dev/kvm: real time
 #   make bench BENCH_ARGS='--sizes 25 --only kreloc-mmu,linux'
+#   make bench BENCH_ARGS='--only smp'   issue 13: 1 vs 2 CPUs, MTTCG without
+#                                       icount: wall-clock ratios, not counts
 #
 # Not part of `make check`.  Its own packages (kexec-tools:arm64 and its
 # libraries, python3-matplotlib) come from `scripts/setup --bench`, run only
