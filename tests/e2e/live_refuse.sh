@@ -165,6 +165,13 @@ fake_state() {
 		'pin mlock' 'segment stub 0xbffef000 0x1000 40' >"$1/run/kreloc/state"
 	printf '\0\0\0\x40\0\0\0\0\0\x10\0\x40\0\0\0\0' >"$1/run/kreloc/pages"
 }
+# state_root ROOT PID KEXEC_LOADED: a good root whose kexec_loaded is
+# KEXEC_LOADED, holding fake_state ROOT PID.
+state_root() {
+	good_root "$1"
+	echo "$3" >"$1/sys/kernel/kexec_loaded"
+	fake_state "$1" "$2"
+}
 (exec -a @kreloc-hold sleep 120) &
 FAKE_HOLDER=$!
 trap 'kill $FAKE_HOLDER 2>/dev/null; rm -rf "$TMP"' EXIT
@@ -173,9 +180,7 @@ sleep 0.2
 state_case() {
 	local name=$1 pat=$2 pid=$3 loaded=$4 rc=0
 	e2e_selected "live_exec_$name" || return 0
-	R=$TMP/exec_$name; good_root "$R"
-	echo "$loaded" >"$R/sys/kernel/kexec_loaded"
-	fake_state "$R" "$pid"
+	R=$TMP/exec_$name; state_root "$R" "$pid" "$loaded"
 	KRELOC_SYSROOT=$R "$K" exec >"$TMP/out" 2>"$TMP/err" || rc=$?
 	exec_refused() { [ "$rc" = 1 ] && [ "$(wc -l <"$TMP/err")" = 1 ] && grep -qE "$pat" "$TMP/err"; }
 	e2e_check "live_exec_$name" "exit $rc: $(cat "$TMP/err" "$TMP/out")" exec_refused
@@ -188,8 +193,7 @@ if [ "$(id -u)" = 0 ]; then
 	state_case holder_gone "^kreloc exec: the holder process \(pid 999999999\) is gone and the payload's pages with it" \
 		999999999 1
 	if e2e_selected live_status_moved; then
-		R=$TMP/status_moved; good_root "$R"; echo 1 >"$R/sys/kernel/kexec_loaded"
-		fake_state "$R" "$FAKE_HOLDER"
+		R=$TMP/status_moved; state_root "$R" "$FAKE_HOLDER" 1
 		KRELOC_SYSROOT=$R "$K" status >"$TMP/out" 2>&1
 		KRELOC_SYSROOT=$R "$K" status --json >"$TMP/json" 2>&1
 		status_moved() {
@@ -203,8 +207,7 @@ fi
 # The CPU count load --cpus recorded; a state without one (written before
 # --cpus existed) reads as 1.
 if e2e_selected live_status_cpus; then
-	R=$TMP/status_cpus; good_root "$R"; echo 1 >"$R/sys/kernel/kexec_loaded"
-	fake_state "$R" "$FAKE_HOLDER"
+	R=$TMP/status_cpus; state_root "$R" "$FAKE_HOLDER" 1
 	KRELOC_SYSROOT=$R "$K" status >"$TMP/out1" 2>&1
 	echo 'cpus 4' >>"$R/run/kreloc/state"
 	KRELOC_SYSROOT=$R "$K" status >"$TMP/out" 2>&1
