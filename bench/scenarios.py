@@ -236,6 +236,15 @@ def _finish(g, res):
     res["wall_s"] = round(g.wall or (time.time() - g.start), 2)
     return console_report.parse_console("\n".join(g.lines))
 
+def _shim_report(parsed, size, res):
+    """The shim's report from a parsed console, kept in @res; a boot that
+    is not ok is @res's error unless one is recorded already."""
+    rep = console_report.build_report(parsed, size["cmdline"], 1, True)
+    res["report"] = rep
+    if rep.get("result") != "ok" and "error" not in res:
+        res["error"] = rep.get("error", "boot failed")
+    return rep
+
 def run_kreloc(ctx, size, mode, mem, name, profile=False):
     """Scenario 1 (mode mmu, with --measure-copy: also scenario 3) or 2
     (classic).  Returns the merged report plus debugger figures; with
@@ -316,10 +325,7 @@ def run_kreloc(ctx, size, mode, mem, name, profile=False):
         g.close()
         os.unlink(out)              # up to 380 MiB, made again next time
     parsed = _finish(g, res)
-    rep = console_report.build_report(parsed, size["cmdline"], 1, True)
-    res["report"] = rep
-    if rep.get("result") != "ok" and "error" not in res:
-        res["error"] = rep.get("error", "boot failed")
+    rep = _shim_report(parsed, size, res)
     ins = rep.get("instructions") or {}
     ticks = rep.get("ticks") or {}
     copied = rep.get("bytes_copied_mmu_on", 0) + rep.get("bytes_copied_mmu_off", 0)
@@ -852,10 +858,7 @@ def run_l2l(ctx, kern, size, variant, mem, name):
                                        "bufsz": sg["bufsz"]} for sg in kim["segments"]]}
     report = None
     if mode.startswith("kreloc"):
-        report = console_report.build_report(parsed, size["cmdline"], 1, True)
-        res["report"] = report
-        if report.get("result") != "ok" and "error" not in res:
-            res["error"] = report.get("error", "boot failed")
+        report = _shim_report(parsed, size, res)
     res["bytes"] = l2l_bytes(variant, kern["name"], kim, report,
                              (size["image_bytes"], size["initrd_bytes"]))
     if "before" in mem_info and "after" in mem_info:
@@ -967,10 +970,7 @@ def run_smp(ctx, size, cpus, mem, name):
     # host CPU time of the QEMU process (every thread: vCPUs, I/O), next to its wall time
     res["qemu_cpu_s"] = round(ru1.ru_utime + ru1.ru_stime - ru0.ru_utime - ru0.ru_stime, 2)
     parsed = _finish(g, res)
-    rep = console_report.build_report(parsed, size["cmdline"], 1, True)
-    res["report"] = rep
-    if rep.get("result") != "ok" and "error" not in res:
-        res["error"] = rep.get("error", "boot failed")
+    rep = _shim_report(parsed, size, res)
     ticks = rep.get("ticks") or {}
     frq = rep.get("init_cntfrq")
     res["cntfrq"] = frq
