@@ -126,6 +126,7 @@ E2E_LIVE_FIRST_CMDLINE="console=ttyAMA0 quiet"
 # shellcheck disable=SC2034 # used by the scripts that source this
 E2E_FIRST_KERNELS=("$CACHE/kernel" "" "$CACHE/kernel-5.10" _510)
 E2E_LIVE_IRD=''
+E2E_LIVE_DISK=''
 
 # e2e_live_init NAME: build the first boot's initramfs as
 # build/e2e/NAME.cpio (E2E_LIVE_IRD); on failure print FAIL: NAME_... and
@@ -167,7 +168,9 @@ e2e_live_init() {
 
 # e2e_live_boot N FIRST_KERNEL EL [kreloc.live step] [CPUS]: the first boot
 # of E2E_LIVE_IRD on a GICv3 with an ITS and CPUS CPUs (default 2), and
-# whatever follows it; leaves E2E_LOG, E2E_RC and E2E_REPORT.  The timeout
+# whatever follows it; leaves E2E_LOG, E2E_RC and E2E_REPORT.  With
+# E2E_LIVE_DISK set, that file is a raw virtio disk of the machine, which
+# both boots see (live_report.sh).  The timeout
 # only stops a hung guest: on a loaded 2-CPU host one case took 157 s.
 e2e_live_boot() {
 	local n=$1 kernel=$2 el=$3 step=${4:-} smp=${5:-2}
@@ -176,6 +179,8 @@ e2e_live_boot() {
 	"$E2E_ROOT/scripts/qemu-run" --kernel "$kernel" --initrd "$E2E_LIVE_IRD" \
 		--append "$E2E_LIVE_FIRST_CMDLINE${step:+ kreloc.live=$step}" --el "$el" --gic 3 \
 		--smp "$smp" --mem 2G --icount --timeout 480 --quiet --log "$E2E_LOG" \
+		${E2E_LIVE_DISK:+-- -drive "if=none,format=raw,file=$E2E_LIVE_DISK,id=kreloc-disk" \
+			-device virtio-blk-device,drive=kreloc-disk} \
 		2>"$E2E_OUT/$n.qemu-run" || E2E_RC=$?
 	E2E_REPORT=$(python3 "$E2E_ROOT/scripts/report.py" make --log "$E2E_LOG" \
 		--cmdline "$E2E_LIVE_CMDLINE" --el "$el" --set "qemu_exit=$E2E_RC" || true)
