@@ -177,7 +177,7 @@ int kreloc_cmd_stamp(int argc, char **argv)
 
 /*
  * Read a stamp file.  Return: 0; PHASES_E_NO_STAMP when it does not exist;
- * PHASES_E_STAMP_FORMAT; -1 after printing why it could not be read.
+ * PHASES_E_STAMP_FORMAT; 1 after printing why it could not be read.
  */
 static int read_stamp(const char *cmd, const char *path, struct phases_stamp *s)
 {
@@ -189,7 +189,7 @@ static int read_stamp(const char *cmd, const char *path, struct phases_stamp *s)
 		return PHASES_E_NO_STAMP;
 	if (!f) {
 		cli_err(cmd, "%s: %s", path, strerror(errno));
-		return -1;
+		return 1;
 	}
 	n = fread(text, 1, sizeof(text), f);
 	fclose(f);
@@ -271,12 +271,6 @@ int kreloc_cmd_report(int argc, char **argv)
 			return KRELOC_EXIT_USAGE;
 		}
 	}
-	/* The counter first: user space is up no later than now. */
-	e = os_counter(&now, &frq);
-	if (e) {
-		cli_err(cmd, "cannot read the generic counter: %s", strerror(-e));
-		return KRELOC_EXIT_REFUSED;
-	}
 	e = os_boot_id(boot_id, sizeof(boot_id));
 	if (e) {
 		cli_err(cmd, "cannot read /proc/sys/kernel/random/boot_id: %s", strerror(-e));
@@ -291,7 +285,7 @@ int kreloc_cmd_report(int argc, char **argv)
 	}
 
 	e = read_stamp(cmd, stamp_path, &stamp);
-	if (e == -1)
+	if (e > 0)
 		return KRELOC_EXIT_REFUSED;
 	if (!e) {
 		e = os_read_chosen(KRELOC_MAILBOX_PROP, mb_bytes, sizeof(mb_bytes));
@@ -307,7 +301,11 @@ int kreloc_cmd_report(int argc, char **argv)
 		/* a user-space-up stamp of another boot is stale: /run should have gone */
 		if (read_stamp(cmd, up_path, &up) == 0 && !strcmp(up.boot_id, boot_id)) {
 			now = up.cntvct;
+			frq = up.cntfrq;
 			up_stamped = true;
+		} else if ((e = os_counter(&now, &frq)) != 0) {
+			cli_err(cmd, "cannot read the generic counter: %s", strerror(-e));
+			return KRELOC_EXIT_REFUSED;
 		}
 		e = phases_compute(&stamp, boot_id, &mb, now, frq, &p);
 	}
