@@ -65,8 +65,8 @@ int phases_stamp_parse(const char *text, size_t len, struct phases_stamp *s)
 
 	memset(s, 0, sizeof(*s));
 	while (i < len) {
-		const char *line = text + i, *eq;
-		size_t n = 0;
+		const char *line = text + i, *eq, *v;
+		size_t n = 0, k, vn;
 
 		while (i + n < len && text[i + n] != '\n')
 			n++;
@@ -74,9 +74,9 @@ int phases_stamp_parse(const char *text, size_t len, struct phases_stamp *s)
 		eq = memchr(line, '=', n);
 		if (!eq)
 			continue;
-		size_t k = (size_t)(eq - line), vn = n - k - 1;
-		const char *v = eq + 1;
-
+		k = (size_t)(eq - line);	/* the key's length */
+		v = eq + 1;
+		vn = n - k - 1;
 		if (k == 12 && !memcmp(line, "kreloc-stamp", k))
 			version = vn == 1 && v[0] == '1';
 		else if (k == 6 && !memcmp(line, "cntvct", k) && !(cnt = parse_u64(v, vn, &s->cntvct)))
