@@ -128,10 +128,15 @@ def add_phases(rep, parsed):
     insts = rep.get("instructions")
     if mb is None:
         return
-    (t0, i0, t1, i1, t2, i2, shim_entry) = mb[:7]
+    (t0, i0, t1, i1, t2, i2, shim_entry, _, on, off, flags, cpus) = mb
     ticks["relocate"] = t1 - t0
     ticks["handoff"] = t2 - t1
-    # the relocation phase of `kreloc report`: shim entry to the jump
+    # what the shim recorded for the next kernel (kreloc_reloc_record()), as
+    # it arrived: the shim's entry counter starts `kreloc report`'s
+    # relocation phase
+    rep["mailbox_record"] = {"shim_entry": shim_entry, "bytes_copied_mmu_on": on,
+                             "bytes_copied_mmu_off": off, "verified": bool(flags & 1),
+                             "cpus": cpus}
     if shim_entry:
         ticks["shim_entry_to_jump"] = t2 - shim_entry
     if parsed["cntvct"] is not None:
