@@ -16,13 +16,13 @@
 # "user space up" (`kreloc stamp --up`) as its /init starts and runs
 # `kreloc report`.
 #
-# test-timeout: 900
+# test-timeout: 1500
 #
-# Cases:
-#   live_report_refusals_first  in the first boot, `kreloc report` refuses
+# Two boots, the shim entered at EL1, then at EL2.  Cases, N = 1, 2:
+#   live_report_elN_refusals_first  in the first boot, `kreloc report` refuses
 #                     with no stamp, and after `kreloc stamp` with no mailbox
 #                     (that boot did not come through kreloc)
-#   live_report_el1   the hand-off boots; the next boot's `kreloc report`
+#   live_report_elN   the hand-off boots; the next boot's `kreloc report`
 #                     exits 0 and its JSON has the three phases, which add up
 #                     to the counter's own difference (up - stamp), in order
 #                     stamp <= shim entry <= jump <= up; the shim entry and
@@ -30,7 +30,8 @@
 #                     bytes and the verification flag the shim's report's,
 #                     0 bytes with the MMU off; user space up came from
 #                     `kreloc stamp --up`; the table prints the same sum
-#   live_report_refusals_next  in the next boot, a missing stamp and a
+#                     (and live_report_elN_booted: scripts/report.py's verdict)
+#   live_report_elN_refusals_next  in the next boot, a missing stamp and a
 #                     stamp of that same boot are refused, each with its line
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -72,31 +73,18 @@ E2E_LIVE_IRD=$E2E_OUT/$N.cpio
 	>>"$E2E_OUT/$N.mk" 2>&1 ||
 	{ e2e_fail "${N}_initramfs" "$(tail -n 1 "$E2E_OUT/$N.mk")"; exit 0; }
 
-# A fresh disk for every run: zeros, so a stamp on it is this run's.
-E2E_LIVE_DISK=$E2E_OUT/$N.disk
-rm -f "$E2E_LIVE_DISK"
-truncate -s 1M "$E2E_LIVE_DISK"
-
-n=${N}_el1
-e2e_selected "$n" || exit 0
-e2e_live_boot "$n" "$KERNEL_DIR/Image" 1 report
-
 # status_of TAG: the N of "TAG-status=N" on the console ("" when absent).
 status_of() {
 	grep -m1 -o "$1-status=[0-9]*" "$E2E_LOG" | cut -d= -f2
 }
-e2e_check "${N}_refusals_first" "first boot: report before the stamp (status $(status_of 'kreloc-live: report_none')) or after it (status $(status_of 'kreloc-live: report_here')) not refused as no stamp / no mailbox" \
-	bash -c "[ '$(status_of 'kreloc-live: report_none')' = 1 ] && [ '$(status_of 'kreloc-live: report_here')' = 1 ] &&
-		grep -q '^kreloc-live: report_none| kreloc report: .*no shutdown stamp' '$E2E_LOG' &&
-		grep -q '^kreloc-live: report_here| kreloc report: no kreloc mailbox in /chosen' '$E2E_LOG' &&
-		grep -qx 'kreloc-live: stamp-status=0' '$E2E_LOG'"
-e2e_check "${n}_booted" "result $(e2e_get result): $(e2e_get error)" [ "$(e2e_get result)" = ok ]
 
-# The JSON of `kreloc report --json` (report.2), checked against the
-# mailbox init printed, the shim's report and its own table (report.1).
-sed -n 's/^kreloc-init: report\.2| //p' "$E2E_LOG" >"$E2E_OUT/$n.json"
-sed -n 's/^kreloc-init: report\.1| //p' "$E2E_LOG" >"$E2E_OUT/$n.table"
-why=$(python3 - "$E2E_OUT/$n.json" "$E2E_OUT/$n.table" "$E2E_OUT/$n.report" "$E2E_LOG" <<'PY'
+# json_why NAME: what is wrong with NAME's `kreloc report --json` (report.2 on
+# the console), checked against the mailbox init printed, the shim's report
+# and the table (report.1); nothing when all is right.
+json_why() {
+	sed -n 's/^kreloc-init: report\.2| //p' "$E2E_LOG" >"$E2E_OUT/$1.json"
+	sed -n 's/^kreloc-init: report\.1| //p' "$E2E_LOG" >"$E2E_OUT/$1.table"
+	python3 - "$E2E_OUT/$1.json" "$E2E_OUT/$1.table" "$E2E_OUT/$1.report" "$E2E_LOG" <<'PY'
 import json, re, sys
 errors = []
 try:
@@ -148,11 +136,29 @@ if not row or int(row.group(1)) != t.get("total"):
 print("; ".join(errors))
 sys.exit(1 if errors else 0)
 PY
-)
-e2e_check "$n" "$why" [ -z "$why" ]
-e2e_check "${N}_refusals_next" "next boot: a missing stamp (status $(status_of 'kreloc-init: report.3')) or one of this boot (status $(status_of 'kreloc-init: report.4')) not refused with its line" \
-	bash -c "[ '$(status_of 'kreloc-init: report.3')' = 1 ] && [ '$(status_of 'kreloc-init: report.4')' = 1 ] &&
-		grep -q '^kreloc-init: report\\.3| kreloc report: /nonexistent: no shutdown stamp' '$E2E_LOG' &&
-		grep -q '^kreloc-init: report\\.4| kreloc report: /tmp/now: the shutdown stamp was written in this boot' '$E2E_LOG'"
-printf '%s\n' "--- kreloc report (next boot):"
-sed 's/^/  /' "$E2E_OUT/$n.table"
+}
+
+for el in 1 2; do
+	n=${N}_el$el
+	e2e_selected "$n" || continue
+	# A fresh disk for every boot: zeros, so a stamp on it is this boot's.
+	E2E_LIVE_DISK=$E2E_OUT/$n.disk
+	rm -f "$E2E_LIVE_DISK"
+	truncate -s 1M "$E2E_LIVE_DISK"
+	e2e_live_boot "$n" "$KERNEL_DIR/Image" "$el" report
+	e2e_check "${n}_refusals_first" "first boot: report before the stamp (status $(status_of 'kreloc-live: report_none')) or after it (status $(status_of 'kreloc-live: report_here')) not refused as no stamp / no mailbox" \
+		bash -c "[ '$(status_of 'kreloc-live: report_none')' = 1 ] && [ '$(status_of 'kreloc-live: report_here')' = 1 ] &&
+			grep -q '^kreloc-live: report_none| kreloc report: .*no shutdown stamp' '$E2E_LOG' &&
+			grep -q '^kreloc-live: report_here| kreloc report: no kreloc mailbox in /chosen' '$E2E_LOG' &&
+			grep -qx 'kreloc-live: stamp-status=0' '$E2E_LOG'"
+	e2e_check "${n}_booted" "result $(e2e_get result): $(e2e_get error)" [ "$(e2e_get result)" = ok ]
+
+	why=$(json_why "$n")
+	e2e_check "$n" "$why" [ -z "$why" ]
+	e2e_check "${n}_refusals_next" "next boot: a missing stamp (status $(status_of 'kreloc-init: report.3')) or one of this boot (status $(status_of 'kreloc-init: report.4')) not refused with its line" \
+		bash -c "[ '$(status_of 'kreloc-init: report.3')' = 1 ] && [ '$(status_of 'kreloc-init: report.4')' = 1 ] &&
+			grep -q '^kreloc-init: report\\.3| kreloc report: /nonexistent: no shutdown stamp' '$E2E_LOG' &&
+			grep -q '^kreloc-init: report\\.4| kreloc report: /tmp/now: the shutdown stamp was written in this boot' '$E2E_LOG'"
+	printf '%s\n' "--- kreloc report (next boot, EL$el):"
+	sed 's/^/  /' "$E2E_OUT/$n.table"
+done
