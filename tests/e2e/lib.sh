@@ -202,8 +202,8 @@ sys.exit(not (r["verified"] is True and r["bytes_copied_mmu_off"] == 0 and
 
 # e2e_cpus_why NAME CPUS LEFT_OUT: check build/e2e/NAME.report's CPU
 # figures (smp.sh, live_smp.sh): CPUS CPUs copied, their cpu_pages add up to
-# the pages copied and are even to a page, LEFT_OUT were left out, and the
-# next kernel has CPUs 0-3 online.  Prints what is wrong; status 1 then.
+# the pages copied and are even to a page, LEFT_OUT were left out, the
+# mailbox says CPUS too, and the next kernel has CPUs 0-3 online.  Prints what is wrong; status 1 then.
 e2e_cpus_why() {
 	python3 - "$E2E_OUT/$1.report" "$2" "$3" <<'PY'
 import json, sys
@@ -221,6 +221,9 @@ elif any(abs(p * want - copied) > want for p in pages):
     errors.append("cpu_pages %r: a share is more than a page off %d/%d" % (pages, copied, want))
 if rep.get("cpus_left_out") != left:
     errors.append("cpus_left_out %r, want %d" % (rep.get("cpus_left_out"), left))
+# the shim's record in the next kernel's mailbox (kreloc report's CPUs)
+if (rep.get("mailbox_record") or {}).get("cpus") != want:
+    errors.append("the mailbox says %r CPUs copied, want %d" % ((rep.get("mailbox_record") or {}).get("cpus"), want))
 if rep.get("cpus_online") != "0-3":
     errors.append("the next kernel has CPUs %r online, not 0-3" % rep.get("cpus_online"))
 print("; ".join(errors))
