@@ -744,6 +744,9 @@ void shim_main(void *fdt, uint64_t el, uint64_t base, uint64_t hcr_el2)
 	if (st.h.mode == KRELOC_MODE_MMU && (st.bundle.options & KRELOC_OPT_MEASURE_COPY))
 		measure_plain_copy();
 	report();
+	/* For the next kernel: where the relocation phase began, and how it went. */
+	kreloc_reloc_record(&st.h, st.t_start.ticks, st.t_start.inst,
+			    st.bundle.options & KRELOC_OPT_VERIFY, st.smp.cpus);
 	/* Point of no return: nothing below can fail or be refused. */
 	kreloc_reloc_enter(st.tramp_entry, st.h.control + KRELOC_RELOC_ARGS_AT);
 }
