@@ -280,9 +280,11 @@ static void bootstrap_mmu(void)
 	/*
 	 * Everything written so far (relocated data, BSS, stack) went to
 	 * memory uncached; a stale line left by the previous owner would hide
-	 * it once caches are on.
+	 * it once caches are on.  Not .noinit: nothing wrote it yet, and it is
+	 * only written with the caches on (fdt_buf); its 2 MiB were 0.13 M
+	 * instructions of the 0.15 M this took.
 	 */
-	kreloc_dcache_civac_range(st.base, st.base + (uint64_t)(_end - _image_start));
+	kreloc_dcache_civac_range(st.base, st.base + (uint64_t)(__bss_end - _image_start));
 	map_and_switch(r, image_and_tree(r, tree_lo(), tree_hi()));
 }
 
