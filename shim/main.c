@@ -191,8 +191,8 @@ static void *runtime_alloc(void *ctx, uint64_t size, uint64_t *pa)
 	(void)ctx;
 	if (size != sizeof(runtime_tables[0]) || st.runtime_pages == RUNTIME_TABLE_PAGES)
 		return NULL;
+	/* zeroed by head.S, and again by the table builder */
 	p = runtime_tables[st.runtime_pages++];
-	memset(p, 0, sizeof(runtime_tables[0]));
 	*pa = (uint64_t)(uintptr_t)p;
 	return p;
 }
