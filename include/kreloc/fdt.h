@@ -8,8 +8,9 @@
  * Built on libfdt (<libfdt.h>).  Validate an untrusted blob once with
  * kreloc_fdt_check(): header, size (at most KRELOC_FDT_MAX_SIZE, and no more
  * than the buffer holds), version 17 and the whole structure block
- * (fdt_check_full, and the block layout).  The readers below check the
- * header, size, version and the framing of the structure block (one
+ * (what fdt_check_full checks, in one walk, and the block layout).  The
+ * readers below check the header, size, version and the framing of the
+ * structure block (one
  * bounded walk, so that no libfdt walk runs away on a bad length) and
  * report any corruption libfdt meets while reading as KRELOC_E_FDT; the
  * caller must own fdt_totalsize bytes at @fdt.
