@@ -18,10 +18,6 @@
 
 #include "fdt_priv.h"
 
-static uint32_t be32_at(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
 
 /*
  * The framing of the structure block: the root node at offset 0; known
@@ -60,10 +56,10 @@ static int check_struct(const void *fdt, const char *name, int *node, bool full)
 	if ((uint64_t)fdt_off_dt_struct(fdt) + size > fdt_totalsize(fdt))
 		return KRELOC_E_FDT;
 	/* the root first: libfdt looks it up at offset 0 */
-	if (size < 4 || be32_at(s) != FDT_BEGIN_NODE)
+	if (size < 4 || kreloc_be32_cell(s) != FDT_BEGIN_NODE)
 		return KRELOC_E_FDT;
 	while (size - off >= 4) {
-		uint32_t tag = be32_at(s + off);
+		uint32_t tag = kreloc_be32_cell(s + off);
 
 		off += 4;
 		switch (tag) {
@@ -85,14 +81,18 @@ static int check_struct(const void *fdt, const char *name, int *node, bool full)
 			depth++;
 			break;
 		}
-		case FDT_PROP:
+		case FDT_PROP: {
+			uint32_t vlen, nameoff;
+
 			if (size - off < 8 || !depth)
 				return KRELOC_E_FDT;
-			if (be32_at(s + off) > size - off - 8 || be32_at(s + off + 4) >= strings ||
-			    (full && be32_at(s + off + 4) >= str_end))
+			vlen = kreloc_be32_cell(s + off);
+			nameoff = kreloc_be32_cell(s + off + 4);
+			if (vlen > size - off - 8 || nameoff >= strings || (full && nameoff >= str_end))
 				return KRELOC_E_FDT;
-			off = KRELOC_ALIGN_UP(off + 8 + be32_at(s + off), 4);
+			off = KRELOC_ALIGN_UP(off + 8 + vlen, 4);
 			break;
+		}
 		case FDT_END_NODE:
 			if (!depth)
 				return KRELOC_E_FDT;
@@ -196,7 +196,7 @@ int kreloc_fdt_check_blob(const void *fdt)
 
 static uint32_t hdr(const void *fdt, unsigned int off)
 {
-	return be32_at((const uint8_t *)fdt + off);
+	return kreloc_be32((const uint8_t *)fdt + off);
 }
 
 int64_t kreloc_fdt_read_extent(const void *fdt)

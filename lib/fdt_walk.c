@@ -41,7 +41,7 @@ static void block_init(struct block *b, const void *fdt)
 
 static uint32_t u32_at(const struct block *b, uint64_t off)
 {
-	return fdt32_ld((const fdt32_t *)(const void *)(b->s + off));
+	return kreloc_be32_cell(b->s + off);
 }
 
 /* The offset past the name of the node whose FDT_BEGIN_NODE is at @off. */
