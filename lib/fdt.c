@@ -118,17 +118,20 @@ static int add_reg(const void *fdt, int node, int ac, int sc, struct kreloc_memm
 	return 0;
 }
 
-/* @s/@len: the node's device_type, as fdt_getprop() gives it */
+/*
+ * @s/@len: the node's device_type, as fdt_getprop() gives it.  The name is
+ * read where it lies, after the node's tag: the framing check proved it
+ * NUL-terminated inside the block; fdt_get_name() proved it again for
+ * each child of the root, a third of what reading RAM cost.
+ */
 static bool is_memory_node(const void *fdt, int node, int depth, const char *s, int len)
 {
 	if (s)
 		return PROP_IS(s, len, "memory");
 	if (depth != 1)
 		return false;
-	s = fdt_get_name(fdt, node, &len);
-	if (!s || len < 6 || memcmp(s, "memory", 6) != 0)
-		return false;
-	return len == 6 || s[6] == '@';
+	s = (const char *)fdt + fdt_off_dt_struct(fdt) + node + 4;
+	return kreloc_fdt_name_matches(s, strlen(s), "memory", 6);
 }
 
 static int read_ram(const void *fdt, struct kreloc_memmap *map)
