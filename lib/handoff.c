@@ -88,10 +88,11 @@ static int add_mailbox(struct kreloc_handoff *h, void *fdt)
 	memset(slot, 0, KRELOC_MAILBOX_SIZE);
 	if (fdt_pack(fdt))
 		return KRELOC_E_FDT;
-	/* packing moved it */
-	if (kreloc_fdt_check_find(fdt, "chosen", &chosen))
-		return KRELOC_E_FDT;
-	val = chosen < 0 ? NULL : fdt_getprop(fdt, chosen, KRELOC_MAILBOX_PROP, &len);
+	/*
+	 * Packing moved the property in the blob, but not /chosen in the
+	 * structure block: the blocks move whole, offsets into them stay.
+	 */
+	val = fdt_getprop(fdt, chosen, KRELOC_MAILBOX_PROP, &len);
 	if (!val || len != KRELOC_MAILBOX_SIZE)
 		return KRELOC_E_FDT;
 	h->mailbox = (uint64_t)((const uint8_t *)val - (const uint8_t *)fdt);
