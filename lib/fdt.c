@@ -244,6 +244,13 @@ static int read_num_prop(const void *fdt, int node, const char *name, uint64_t *
 	return 1;
 }
 
+int kreloc_fdt_chosen(const void *fdt)
+{
+	int chosen, err = kreloc_fdt_check_find(fdt, "chosen", &chosen);
+
+	return err ? err : chosen;
+}
+
 int kreloc_fdt_chosen_initrd(const void *fdt, uint64_t *start, uint64_t *end)
 {
 	uint64_t s = 0, e = 0;

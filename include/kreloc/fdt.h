@@ -115,6 +115,20 @@ int kreloc_fdt_copy_blocks(const void *fdt, void *buf, size_t bufsize);
 int kreloc_fdt_read_memmap(const void *fdt, struct kreloc_memmap *map);
 
 /**
+ * kreloc_fdt_chosen() - where /chosen is, for a libfdt property look-up.
+ * @fdt: the blob
+ *
+ * One walk of the structure block checks its framing (as every reader
+ * here does) and finds the node on the way, where fdt_path_offset() walks
+ * the tree again through libfdt's per-byte bounds checks (ten times the
+ * cost).
+ *
+ * Return: the offset of /chosen (also "chosen@..."); -FDT_ERR_NOTFOUND
+ * without one; KRELOC_E_INVAL, KRELOC_E_FDT, KRELOC_E_FDT_TOO_LARGE.
+ */
+int kreloc_fdt_chosen(const void *fdt);
+
+/**
  * kreloc_fdt_chosen_initrd() - the initrd the tree's /chosen describes.
  * @fdt:   the blob
  * @start: out: physical start (0 when there is none)
