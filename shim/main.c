@@ -278,13 +278,15 @@ static void bootstrap_mmu(void)
 		shim_power_off();
 	st.fdt_extent = (uint64_t)ext;
 	/*
-	 * Everything written so far (relocated data, BSS, stack) went to
-	 * memory uncached; a stale line left by the previous owner would hide
-	 * it once caches are on.  Not .noinit: nothing wrote it yet, and it is
-	 * only written with the caches on (fdt_buf); its 2 MiB were 0.13 M
-	 * instructions of the 0.15 M this took.
+	 * The relocated data went to memory uncached; a stale line left by
+	 * the previous owner (the loader cleans the image, which leaves its
+	 * lines valid) would hide it once caches are on.  Not BSS and the
+	 * stack: head.S cleaned and invalidated them before zeroing them with
+	 * the MMU off, which allocates no line.  Not .noinit: nothing wrote
+	 * it yet, and it is only written with the caches on (fdt_buf); its
+	 * 2 MiB were 0.13 M instructions of the 0.15 M this took.
 	 */
-	kreloc_dcache_civac_range(st.base, st.base + (uint64_t)(__bss_end - _image_start));
+	kreloc_dcache_civac_range(st.base, st.base + (uint64_t)(__bss_start - _image_start));
 	map_and_switch(r, image_and_tree(r, tree_lo(), tree_hi()));
 }
 

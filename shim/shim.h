@@ -58,6 +58,6 @@ void __attribute__((noreturn)) shim_main(void *fdt, uint64_t el, uint64_t base, 
 void __attribute__((noreturn)) shim_exception(uint64_t kind);
 
 /* linker symbols */
-extern char _image_start[], _text_end[], _file_end[], _end[], __bss_start[], __bss_end[];
+extern char _image_start[], _text_end[], _file_end[], _end[], __bss_start[];
 
 #endif /* KRELOC_SHIM_H */
