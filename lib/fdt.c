@@ -331,13 +331,15 @@ int kreloc_fdt_translate(const void *fdt, int bus, uint64_t *addr)
 	return 0;
 }
 
-static int node_base(const void *fdt, int node, uint64_t *base)
+/* The base address of @node's reg; @parent is its parent, or negative to look it up. */
+static int node_base(const void *fdt, int node, int parent, uint64_t *base)
 {
 	const fdt32_t *reg;
-	int parent, ac, sc, len, err;
+	int ac, sc, len, err;
 	uint64_t addr;
 
-	parent = kreloc_fdt_parent(fdt, node);
+	if (parent < 0)
+		parent = kreloc_fdt_parent(fdt, node);
 	if (parent < 0)
 		return fdt_err(parent);
 	ac = node_cells(fdt, parent, "#address-cells", 2);
@@ -359,8 +361,11 @@ static int node_base(const void *fdt, int node, uint64_t *base)
 	return 1;
 }
 
-/* The node /chosen (at @chosen, if found) stdout-path names; negative when there is none. */
-static int stdout_node(const void *fdt, int chosen)
+/*
+ * The node /chosen (at @chosen, if found) stdout-path names; negative when
+ * there is none.  *@parent as for kreloc_fdt_path().
+ */
+static int stdout_node(const void *fdt, int chosen, int *parent)
 {
 	const char *path;
 	int len, n;
@@ -376,12 +381,12 @@ static int stdout_node(const void *fdt, int chosen)
 		;
 	if (n == 0)
 		return -FDT_ERR_NOTFOUND;
-	return kreloc_fdt_path(fdt, path, (size_t)n);
+	return kreloc_fdt_path(fdt, path, (size_t)n, parent);
 }
 
 int kreloc_fdt_stdout_uart(const void *fdt, uint64_t *base)
 {
-	int chosen, node, err;
+	int chosen, node, parent = -1, err;
 
 	if (!base)
 		return KRELOC_E_INVAL;
@@ -389,14 +394,14 @@ int kreloc_fdt_stdout_uart(const void *fdt, uint64_t *base)
 	if (err)
 		return err;
 
-	node = stdout_node(fdt, chosen);
+	node = stdout_node(fdt, chosen, &parent);
 	if (node >= 0)
-		return node_base(fdt, node, base);
+		return node_base(fdt, node, parent, base);
 	/* An unresolvable stdout-path falls back to the first PL011. */
 	for (node = fdt_node_offset_by_compatible(fdt, -1, "arm,pl011"); node >= 0;
 	     node = fdt_node_offset_by_compatible(fdt, node, "arm,pl011"))
 		if (node_available(fdt, node))
-			return node_base(fdt, node, base);
+			return node_base(fdt, node, -1, base);
 	return node == -FDT_ERR_NOTFOUND ? 0 : fdt_err(node);
 }
 

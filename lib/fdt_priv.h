@@ -83,14 +83,16 @@ bool kreloc_fdt_name_matches(const char *p, size_t n, const char *name, size_t l
 
 /**
  * kreloc_fdt_path() - fdt_path_offset_namelen(), walking the block once per component.
- * @fdt:  a blob that passed kreloc_fdt_check_blob()
- * @path: a path, @len bytes; one not starting with '/' (an alias) goes
- *        to libfdt
+ * @fdt:    a blob that passed kreloc_fdt_check_blob()
+ * @path:   a path, @len bytes; one not starting with '/' (an alias) goes
+ *          to libfdt
+ * @parent: out, unless NULL: the node's parent, met on the way (saves a
+ *          walk); -1 when not known (an alias, or the root)
  *
  * Return: the node's offset, or a negative libfdt error (-FDT_ERR_NOTFOUND
  * when a component has no match).
  */
-int kreloc_fdt_path(const void *fdt, const char *path, size_t len);
+int kreloc_fdt_path(const void *fdt, const char *path, size_t len, int *parent);
 
 /**
  * kreloc_fdt_check_layout() - blocks in the order kreloc edits, no overlap.

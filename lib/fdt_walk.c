@@ -227,12 +227,14 @@ static int subnode(const struct block *b, int parent, const char *name, size_t l
 	return -FDT_ERR_BADSTRUCTURE;
 }
 
-int kreloc_fdt_path(const void *fdt, const char *path, size_t len)
+int kreloc_fdt_path(const void *fdt, const char *path, size_t len, int *parent)
 {
 	const char *end = path + len;
 	struct block b;
 	int node = 0;
 
+	if (parent)
+		*parent = -1;
 	if (!len || path[0] != '/')
 		return fdt_path_offset_namelen(fdt, path, (int)len);
 	block_init(&b, fdt);
@@ -246,6 +248,8 @@ int kreloc_fdt_path(const void *fdt, const char *path, size_t len)
 		q = memchr(path, '/', (size_t)(end - path));
 		if (!q)
 			q = end;
+		if (parent)
+			*parent = node;
 		node = subnode(&b, node, path, (size_t)(q - path));
 		if (node < 0)
 			return node;
