@@ -10,6 +10,9 @@
 
 #include "fdt_priv.h"
 
+/* Depth to which kreloc_fdt_gicv3() keeps the nodes open; deeper, it walks for the parent. */
+#define KRELOC_GIC_OPEN_DEPTH	16
+
 /* Redistributor regions and frames come in 64 KiB pages. */
 #define GICR_PAGE		0x10000ULL
 
@@ -55,13 +58,15 @@ static int read_stride(const void *fdt, int node, uint64_t *stride)
 	return *stride && KRELOC_ALIGNED(*stride, GICR_PAGE) ? 0 : KRELOC_E_GIC_REDIST;
 }
 
-static int read_gicv3(const void *fdt, int node, struct kreloc_gicv3 *gic)
+/* @parent: @node's parent, or negative to look it up */
+static int read_gicv3(const void *fdt, int node, int parent, struct kreloc_gicv3 *gic)
 {
 	const fdt32_t *reg, *p;
-	int parent, ac, sc, len, err;
+	int ac, sc, len, err;
 	uint32_t nr = 1;
 
-	parent = kreloc_fdt_parent(fdt, node);
+	if (parent < 0)
+		parent = kreloc_fdt_parent(fdt, node);
 	if (parent < 0)
 		return KRELOC_E_FDT;
 	ac = fdt_address_cells(fdt, parent);
@@ -118,6 +123,8 @@ static bool list_has(const char *list, int len, const char *s)
 
 int kreloc_fdt_gicv3(const void *fdt, struct kreloc_gicv3 *gic)
 {
+	/* the nodes open on the way, by depth, for the parent without another walk */
+	int open[KRELOC_GIC_OPEN_DEPTH];
 	const void *compat;
 	int node, depth, len, err;
 
@@ -130,8 +137,12 @@ int kreloc_fdt_gicv3(const void *fdt, struct kreloc_gicv3 *gic)
 	for (node = kreloc_fdt_next_node_prop(fdt, -1, &depth, "compatible", &compat, &len);
 	     node >= 0;
 	     node = kreloc_fdt_next_node_prop(fdt, node, &depth, "compatible", &compat, &len)) {
+		if (depth < KRELOC_GIC_OPEN_DEPTH)
+			open[depth] = node;
 		if (compat && list_has(compat, len, "arm,gic-v3") && available(fdt, node)) {
-			err = read_gicv3(fdt, node, gic);
+			int parent = depth > 0 && depth <= KRELOC_GIC_OPEN_DEPTH ? open[depth - 1] : -1;
+
+			err = read_gicv3(fdt, node, parent, gic);
 			return err ? err : 1;
 		}
 	}
