@@ -4,14 +4,13 @@
  * /chosen for the next kernel (see fdt.h).
  *
  * Validation is in fdt_check.c: kreloc_fdt_check() validates a blob in
- * full (fdt_check_full), once; the readers check the header, the size and
- * the framing of the structure block (one bounded walk, so that no libfdt
- * walk can run away) and rely on libfdt's bounds checks for the rest: any
- * libfdt error other than "not found" met in a walk is reported as
- * corruption.  Full validation looks up every name, which costs more than
- * all the reading the shim does, so it is not repeated on every call.
- * Cells are read byte by byte (fdt32_ld), so no access depends on the
- * alignment of the blob's contents.
+ * full (what fdt_check_full checks), once; the readers check the header,
+ * the size and the framing of the structure block (one bounded walk, so
+ * that no libfdt walk can run away), read properties over that framing
+ * (kreloc_fdt_getprop(), fdt_walk.c) and rely on libfdt's bounds checks for
+ * the rest: any libfdt error other than "not found" met in a walk is
+ * reported as corruption.  Cells are read byte by byte (fdt32_ld), so no
+ * access depends on the alignment of the blob's contents.
  */
 #include <libfdt.h>
 
@@ -57,7 +56,7 @@ static int node_cells(const void *fdt, int node, const char *name, int fallback)
 	int len;
 	uint32_t v;
 
-	p = fdt_getprop(fdt, node, name, &len);
+	p = kreloc_fdt_getprop(fdt, node, name, &len);
 	if (!p) {
 		if (len != -FDT_ERR_NOTFOUND)
 			return fdt_err(len);
@@ -78,7 +77,7 @@ static bool node_available(const void *fdt, int node)
 	const char *s;
 	int len;
 
-	s = fdt_getprop(fdt, node, "status", &len);
+	s = kreloc_fdt_getprop(fdt, node, "status", &len);
 	if (!s)
 		return true;
 	return PROP_IS(s, len, "okay") || PROP_IS(s, len, "ok");
@@ -96,7 +95,7 @@ static int add_reg(const void *fdt, int node, int ac, int sc, struct kreloc_memm
 	const fdt32_t *reg;
 	int len, entry = (ac + sc) * 4;
 
-	reg = fdt_getprop(fdt, node, "reg", &len);
+	reg = kreloc_fdt_getprop(fdt, node, "reg", &len);
 	if (!reg)
 		return len == -FDT_ERR_NOTFOUND ? 0 : fdt_err(len);
 	if (len % entry != 0)
@@ -203,7 +202,7 @@ static int read_reserved(const void *fdt, int rm, struct kreloc_memmap *map)
 		if (!node_available(fdt, child))
 			continue;
 		err = add_reg(fdt, child, ac, sc, map,
-			      fdt_getprop(fdt, child, "no-map", NULL) ? kreloc_memmap_add_nomap :
+			      kreloc_fdt_getprop(fdt, child, "no-map", NULL) ? kreloc_memmap_add_nomap :
 									 kreloc_memmap_add_reserved);
 		if (err)
 			return err;
@@ -235,7 +234,7 @@ static int read_num_prop(const void *fdt, int node, const char *name, uint64_t *
 	const fdt32_t *p;
 	int len;
 
-	p = fdt_getprop(fdt, node, name, &len);
+	p = kreloc_fdt_getprop(fdt, node, name, &len);
 	if (!p)
 		return len == -FDT_ERR_NOTFOUND ? 0 : fdt_err(len);
 	if (len != 4 && len != 8)
@@ -287,7 +286,7 @@ int kreloc_fdt_translate(const void *fdt, int bus, uint64_t *addr)
 		const fdt32_t *r;
 		int len, parent, cac, csc, pac, entry, off;
 
-		r = fdt_getprop(fdt, bus, "ranges", &len);
+		r = kreloc_fdt_getprop(fdt, bus, "ranges", &len);
 		if (!r)
 			return len == -FDT_ERR_NOTFOUND ? KRELOC_E_FDT_RANGE : fdt_err(len);
 		parent = kreloc_fdt_parent(fdt, bus);
@@ -348,7 +347,7 @@ static int node_base(const void *fdt, int node, int parent, uint64_t *base)
 	sc = node_cells(fdt, parent, "#size-cells", 1);
 	if (sc < 0)
 		return sc;
-	reg = fdt_getprop(fdt, node, "reg", &len);
+	reg = kreloc_fdt_getprop(fdt, node, "reg", &len);
 	if (!reg)
 		return len == -FDT_ERR_NOTFOUND ? KRELOC_E_FDT_RANGE : fdt_err(len);
 	if (len < (ac + sc) * 4)
@@ -372,9 +371,9 @@ static int stdout_node(const void *fdt, int chosen, int *parent)
 
 	if (chosen < 0)
 		return chosen;
-	path = fdt_getprop(fdt, chosen, "stdout-path", &len);
+	path = kreloc_fdt_getprop(fdt, chosen, "stdout-path", &len);
 	if (!path)
-		path = fdt_getprop(fdt, chosen, "linux,stdout-path", &len);
+		path = kreloc_fdt_getprop(fdt, chosen, "linux,stdout-path", &len);
 	if (!path)
 		return len;
 	for (n = 0; n < len && path[n] != '\0' && path[n] != ':'; n++)
@@ -440,7 +439,7 @@ int kreloc_fdt_psci_method(const void *fdt)
 		if (!s || !list_has_prefix(s, len, prefix, (int)sizeof(prefix) - 1) ||
 		    !node_available(fdt, node))
 			continue;
-		s = fdt_getprop(fdt, node, "method", &len);
+		s = kreloc_fdt_getprop(fdt, node, "method", &len);
 		if (PROP_IS(s, len, "hvc"))
 			return 'h';
 		if (PROP_IS(s, len, "smc"))
@@ -480,7 +479,7 @@ int kreloc_fdt_seed(const void *fdt, uint8_t *buf, size_t cap, size_t *len)
 		int plen;
 		size_t take;
 
-		p = fdt_getprop(fdt, chosen, names[i], &plen);
+		p = kreloc_fdt_getprop(fdt, chosen, names[i], &plen);
 		if (!p) {
 			if (plen != -FDT_ERR_NOTFOUND)
 				return fdt_err(plen);

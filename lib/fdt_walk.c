@@ -133,6 +133,23 @@ static int64_t scan_props(const struct block *b, uint64_t off, const char *name,
 	return -FDT_ERR_BADSTRUCTURE;
 }
 
+const void *kreloc_fdt_getprop(const void *fdt, int node, const char *name, int *lenp)
+{
+	struct block b;
+	const void *val;
+	int len;
+
+	block_init(&b, fdt);
+	if (node < 0 || (uint64_t)node >= b.size || b.size - (uint64_t)node < 4 ||
+	    u32_at(&b, (uint64_t)node) != FDT_BEGIN_NODE)
+		len = -FDT_ERR_BADOFFSET, val = NULL;
+	else if (scan_props(&b, past_name(&b, (uint64_t)node), name, &val, &len) < 0)
+		len = -FDT_ERR_BADSTRUCTURE, val = NULL;
+	if (lenp)
+		*lenp = len;
+	return val;
+}
+
 int kreloc_fdt_next_node_prop(const void *fdt, int node, int *depth, const char *name,
 			      const void **val, int *len)
 {

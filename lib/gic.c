@@ -38,7 +38,7 @@ static uint64_t cells(const fdt32_t *p, int n)
 static bool available(const void *fdt, int node)
 {
 	int len;
-	const char *s = fdt_getprop(fdt, node, "status", &len);
+	const char *s = kreloc_fdt_getprop(fdt, node, "status", &len);
 
 	return !s || (len == 5 && !memcmp(s, "okay", 5)) || (len == 3 && !memcmp(s, "ok", 3));
 }
@@ -47,7 +47,7 @@ static bool available(const void *fdt, int node)
 static int read_stride(const void *fdt, int node, uint64_t *stride)
 {
 	int len;
-	const fdt32_t *p = fdt_getprop(fdt, node, "redistributor-stride", &len);
+	const fdt32_t *p = kreloc_fdt_getprop(fdt, node, "redistributor-stride", &len);
 
 	*stride = 0;
 	if (!p)
@@ -73,7 +73,7 @@ static int read_gicv3(const void *fdt, int node, int parent, struct kreloc_gicv3
 	sc = fdt_size_cells(fdt, parent);
 	if (ac < 1 || ac > 2 || sc < 1 || sc > 2)
 		return KRELOC_E_FDT_RANGE;
-	p = fdt_getprop(fdt, node, "#redistributor-regions", &len);
+	p = kreloc_fdt_getprop(fdt, node, "#redistributor-regions", &len);
 	if (p && len != 4)
 		return KRELOC_E_GIC_REDIST;
 	if (!p && len != -FDT_ERR_NOTFOUND)
@@ -82,7 +82,7 @@ static int read_gicv3(const void *fdt, int node, int parent, struct kreloc_gicv3
 		nr = fdt32_ld(p);
 	if (nr == 0 || nr > KRELOC_GIC_MAX_REDIST_REGIONS)
 		return KRELOC_E_GIC_REDIST;
-	reg = fdt_getprop(fdt, node, "reg", &len);
+	reg = kreloc_fdt_getprop(fdt, node, "reg", &len);
 	if (!reg)
 		return len == -FDT_ERR_NOTFOUND ? KRELOC_E_GIC_REDIST : KRELOC_E_FDT;
 	/* the distributor first, then the redistributor regions */

@@ -177,6 +177,9 @@ static void props_like_libfdt(const char *name)
 		assert_int_equal(depth, want_depth);
 		assert_ptr_equal(val, want_val);
 		assert_int_equal(len, want_len);
+		/* and the property alone */
+		assert_ptr_equal(kreloc_fdt_getprop(T, want, name, &len), want_val);
+		assert_int_equal(len, want_len);
 		n++;
 	}
 	assert_true(n > 0);
@@ -221,6 +224,10 @@ static void test_next_node_prop(void **state)
 					      &val, &len) < 0);
 	assert_true(kreloc_fdt_next_node_prop(T, (int)fdt_size_dt_struct(T), &depth, "status",
 					      &val, &len) < 0);
+	assert_null(kreloc_fdt_getprop(T, 1, "status", &len));
+	assert_int_equal(len, -FDT_ERR_BADOFFSET);
+	assert_null(kreloc_fdt_getprop(T, -1, "status", NULL));
+	assert_null(kreloc_fdt_getprop(T, (int)fdt_size_dt_struct(T), "status", NULL));
 }
 
 /* A property name running off the end of the strings block matches nothing, as in libfdt. */
