@@ -37,7 +37,7 @@ static size_t common_width(const void *d, const void *s)
  * libfdt moves a tree's tail by whole 4-byte cells (fdt_splice, fdt_pack);
  * byte by byte that was most of the /chosen edits' cost.
  */
-static void copy_up(uint8_t *d, const uint8_t *s, size_t n, size_t w)
+NO_LIBCALL static void copy_up(uint8_t *d, const uint8_t *s, size_t n, size_t w)
 {
 	for (; n && ((uintptr_t)d & (w - 1)); n--)
 		*d++ = *s++;
@@ -52,7 +52,7 @@ static void copy_up(uint8_t *d, const uint8_t *s, size_t n, size_t w)
 }
 
 /* Backward, from the end: for an overlap with @d above @s. */
-static void copy_down(uint8_t *d, const uint8_t *s, size_t n, size_t w)
+NO_LIBCALL static void copy_down(uint8_t *d, const uint8_t *s, size_t n, size_t w)
 {
 	d += n;
 	s += n;
