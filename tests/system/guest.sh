@@ -9,9 +9,10 @@
 #
 # For each release in $KRELOC_GUEST_RELEASES (default "12 11"; cases are
 # suffixed _12 or _11): scripts/mkguest makes or reuses the cached image
-# ($CACHE/guest/debianN.raw, never changed: the run boots a qcow2 overlay),
+# ($CACHE/guest/debianN.raw, never changed: the run's writes go to QEMU's
+# temporary qcow2 overlay, -drive snapshot=on),
 # a second disk (label kreloc-test, made per run with mkfs.ext4 -d) holds
-# build/kreloc_VERSION_arm64.deb (`make deb`) and guest-driver.sh, and QEMU
+# build/kreloc_VERSION_arm64.deb (`make deb`) and guest-driver, and QEMU
 # boots the guest's own kernel and initramfs (from its /boot) with
 # root=LABEL=kreloc-root at EL1, GICv3 with an ITS, 2 CPUs, 2 GiB.  The
 # image's kreloc-guest-test.service runs the driver after multi-user.target:
@@ -28,6 +29,7 @@
 #   guest_status_loaded   kreloc status: loaded by kreloc, holder alive, no page moved
 #   guest_holder          the holder (argv[0] @kreloc-hold) is in the root cgroup
 #   guest_kexec_started   the driver got to `systemctl kexec`
+#   guest_shutdown_kexec  systemd-shutdown said "Rebooting with kexec."
 #   guest_shim_report     the shim's console line kreloc-shim-report: {...},
 #                         after the kexec and before boot 2, says verified
 #                         true and bytes_copied_mmu_off 0
@@ -52,7 +54,7 @@ if ! make -C "$E2E_ROOT" --no-print-directory deb >"$E2E_OUT/guest.deb-build" 2>
 	e2e_fail guest_deb "make deb failed: $(tail -n 2 "$E2E_OUT/guest.deb-build" | tr '\n' ' ')"
 	exit 1
 fi
-for t in qemu-img mkfs.ext4 debugfs; do
+for t in mkfs.ext4 debugfs; do
 	command -v "$t" >/dev/null 2>&1 || { e2e_fail guest_tools "$t is not installed"; exit 1; }
 done
 
@@ -73,11 +75,10 @@ for rel in $RELEASES; do
 	img=$GDIR/debian$rel
 	krel=$(cat "$img.release")
 
-	# The run's disks: an overlay of the cached root, and the test disk.
-	qemu-img create -q -f qcow2 -b "$img.raw" -F raw "$W/root.qcow2" ||
-		{ e2e_fail "${n}_overlay" "qemu-img create failed"; continue; }
+	# The run's disks: the cached root behind QEMU's own temporary overlay
+	# (snapshot=on: nothing is written to it), and the test disk.
 	cp "$DEB" "$W/test/kreloc.deb"
-	cp "$E2E_ROOT/tests/system/guest-driver.sh" "$W/test/driver.sh"
+	cp "$E2E_ROOT/tests/system/guest-driver" "$W/test/driver.sh"
 	truncate -s 256M "$W/test.raw"
 	mkfs.ext4 -q -F -L kreloc-test -d "$W/test" "$W/test.raw" >"$W/mkfs" 2>&1 ||
 		{ e2e_fail "${n}_test_disk" "mkfs.ext4 -d failed: $(tail -n 1 "$W/mkfs")"; continue; }
@@ -88,7 +89,7 @@ for rel in $RELEASES; do
 		--append "root=LABEL=kreloc-root ro console=ttyAMA0 panic=-1" \
 		--el 1 --gic 3 --smp 2 --mem 2G --cpu max,pauth-impdef=on \
 		--timeout 2400 --quiet --log "$E2E_LOG" \
-		-- -drive "file=$W/root.qcow2,if=none,id=hd0,format=qcow2" \
+		-- -drive "file=$img.raw,if=none,id=hd0,format=raw,snapshot=on" \
 		-device virtio-blk-device,drive=hd0 \
 		-drive "file=$W/test.raw,if=none,id=hd1,format=raw" \
 		-device virtio-blk-device,drive=hd1 2>"$E2E_OUT/$n.qemu-run" || E2E_RC=$?
@@ -126,6 +127,10 @@ for rel in $RELEASES; do
 		eval '[[ "$holder" =~ ^[0-9]+\ ([0-9]+:[^:]*:/\ )+$ ]]'
 	e2e_check "${n}_kexec_started" "the driver did not reach systemctl kexec" \
 		grep -qx kexec "$b1"
+	# systemd-shutdown took the kexec path (/sbin/kexec -e, or on 252 without
+	# kexec-tools reboot(RB_KEXEC)), not a firmware reboot or a power-off.
+	e2e_check "${n}_shutdown_kexec" "no 'systemd-shutdown[1]: Rebooting with kexec.' on the console (kexec-tools: $(key "$b1" kexec-tools))" \
+		grep -q 'systemd-shutdown\[1\]: Rebooting with kexec\.$' "$E2E_LOG"
 
 	# The shim's report, between boot 1's kexec and boot 2's driver.
 	kx=$(grep -n 'kreloc-guest: kexec$' "$E2E_LOG" | head -n 1 | cut -d: -f1)
@@ -164,6 +169,5 @@ PY
 		eval '[[ "$(key "$b2" counters)" =~ ^present\ bytes=[1-9][0-9]*$ ]]'
 	e2e_check "${n}_poweroff" "qemu exit $E2E_RC, boot2.done $([ -e "$W/state/boot2.done" ] && echo present || echo absent)" \
 		[ "$E2E_RC" = 0 -a -e "$W/state/boot2.done" ]
-	rm -f "$W/root.qcow2"
 done
 exit 0
