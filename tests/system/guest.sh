@@ -14,7 +14,8 @@
 # a second disk (label kreloc-test, made per run with mkfs.ext4 -d) holds
 # build/kreloc_VERSION_arm64.deb (`make deb`) and guest-driver, and QEMU
 # boots the guest's own kernel and initramfs (from its /boot) with
-# root=LABEL=kreloc-root at EL1, GICv3 with an ITS, 2 CPUs, 2 GiB.  The
+# root=LABEL=kreloc-root at EL$KRELOC_GUEST_EL (default 1; 2 enters Linux and
+# the shim at EL2), GICv3 with an ITS, 2 CPUs, 2 GiB.  The
 # image's kreloc-guest-test.service runs the driver after multi-user.target:
 # boot 1 installs and loads, then `systemctl kexec`; boot 2 (the shim's
 # next kernel) records what it sees and powers off.  The driver's facts come
@@ -32,7 +33,7 @@
 #   guest_shutdown_kexec  systemd-shutdown said "Rebooting with kexec."
 #   guest_shim_report     the shim's console line kreloc-shim-report: {...},
 #                         after the kexec and before boot 2, says verified
-#                         true and bytes_copied_mmu_off 0
+#                         true, bytes_copied_mmu_off 0 and entry_el the EL
 #   guest_second_boot     the driver ran again, in boot 2, with the same
 #                         kernel release and command line (--reuse-cmdline)
 #   guest_multi_user      boot 2 reached multi-user.target
@@ -48,6 +49,8 @@ e2e_init guest
 VERSION=$(cat "$E2E_ROOT/VERSION")
 DEB=$E2E_ROOT/build/kreloc_${VERSION}_arm64.deb
 RELEASES=${KRELOC_GUEST_RELEASES:-12 11}
+EL=${KRELOC_GUEST_EL:-1}
+[ "$EL" = 1 ] || [ "$EL" = 2 ] || { e2e_fail guest_el "KRELOC_GUEST_EL must be 1 or 2, not '$EL'"; exit 1; }
 GDIR=$CACHE/guest
 
 if ! make -C "$E2E_ROOT" --no-print-directory deb >"$E2E_OUT/guest.deb-build" 2>&1 || [ ! -s "$DEB" ]; then
@@ -87,7 +90,7 @@ for rel in $RELEASES; do
 	E2E_RC=0
 	"$E2E_ROOT/scripts/qemu-run" --kernel "$img.vmlinuz" --initrd "$img.initrd" \
 		--append "root=LABEL=kreloc-root ro console=ttyAMA0 panic=-1" \
-		--el 1 --gic 3 --smp 2 --mem 2G --cpu max,pauth-impdef=on \
+		--el "$EL" --gic 3 --smp 2 --mem 2G --cpu max,pauth-impdef=on \
 		--timeout 2400 --quiet --log "$E2E_LOG" \
 		-- -drive "file=$img.raw,if=none,id=hd0,format=raw,snapshot=on" \
 		-device virtio-blk-device,drive=hd0 \
@@ -136,9 +139,9 @@ for rel in $RELEASES; do
 	kx=$(grep -n 'kreloc-guest: kexec$' "$E2E_LOG" | head -n 1 | cut -d: -f1)
 	rp=$(grep -n '^kreloc-shim-report: {' "$E2E_LOG" | head -n 1 | cut -d: -f1)
 	b2l=$(grep -n 'kreloc-guest: boot=2$' "$E2E_LOG" | head -n 1 | cut -d: -f1)
-	why=$(python3 - "$E2E_LOG" "${kx:-0}" "${rp:-0}" "${b2l:-0}" <<'PY'
+	why=$(python3 - "$E2E_LOG" "${kx:-0}" "${rp:-0}" "${b2l:-0}" "$EL" <<'PY'
 import json, sys
-log, kx, rp, b2 = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+log, kx, rp, b2, el = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
 if not rp:
     err = [l.strip() for l in open(log, errors="replace") if "kreloc-shim-error" in l]
     print("no kreloc-shim-report line" + (": " + err[0] if err else ""))
@@ -150,6 +153,8 @@ if not kx or rp < kx:
     errors.append("the report is not after the driver's kexec line")
 if b2 and rp > b2:
     errors.append("the report comes after boot 2's driver")
+if r.get("entry_el") != el:
+    errors.append("entry_el %r, want %d" % (r.get("entry_el"), el))
 if r.get("verified") is not True:
     errors.append("verified %r" % r.get("verified"))
 if r.get("bytes_copied_mmu_off") != 0:
