@@ -59,7 +59,7 @@ static int add_seg(struct kreloc_chunks_check *c, const struct kreloc_handoff *h
 	if (memcmp(md, blob->sha256, sizeof(md)))
 		return KRELOC_E_BUNDLE_CHECKSUM;
 	*cs = (struct kreloc_chunks_seg){
-		.dest = h->segs[s].dest, .len = blob->len, .chunk_size = blob->chunk_size,
+		.seg = s, .dest = h->segs[s].dest, .len = blob->len, .chunk_size = blob->chunk_size,
 		.first = c->total, .nr = blob->nr_chunks, .table = blob->chunks,
 	};
 	c->total += blob->nr_chunks;

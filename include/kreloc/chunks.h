@@ -47,6 +47,7 @@ int kreloc_chunks_build(const void *data, uint64_t len, uint64_t chunk_size, uin
 
 /** struct kreloc_chunks_seg - one chunked segment of a hand-off. */
 struct kreloc_chunks_seg {
+	unsigned int seg;		/* its index in the hand-off's segments */
 	uint64_t dest;			/* its destination (the list's cursor) */
 	uint64_t len;			/* bytes chunked: the blob, bufsz of the segment */
 	uint64_t chunk_size;
