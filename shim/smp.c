@@ -268,8 +268,8 @@ static void __attribute__((noreturn)) refuse_chunk(const struct kreloc_chunks_ch
 	for (unsigned int s = 1; s < check->nr_segs; s++)
 		if (bad >= check->seg[s].first)
 			sg = &check->seg[s];
-	shim_printf("kreloc-shim-error: %s: %s (chunk %lu of %lu: the %s's chunk %lu of %lu KiB, "
-		    "hashed on cpu %lu)\n", kreloc_errname(err), kreloc_strerror(err), bad,
+	shim_printf("kreloc-shim-error: %s: %s (chunk %lu of %lu: the %s's chunk %lu, %lu KiB "
+		    "each, hashed on cpu %lu)\n", kreloc_errname(err), kreloc_strerror(err), bad,
 		    check->total, sg->seg == 0 ? "Image" : "initrd", bad - sg->first,
 		    sg->chunk_size >> 10, cpu);
 	shim_stop();

@@ -172,7 +172,7 @@ PY
 	read -r chunk blob k <<<"$where"
 	e2e_boot "$n" "$E2E_OUT/$n.bundle" --el "$el" --smp 4 --gic 3
 	e2e_check "${n}_refused" "expected E_BUNDLE_CHECKSUM for chunk $chunk ($blob $k) on cpu 3, got: $(grep kreloc-shim-error "$E2E_LOG")" \
-		grep -Eq "^kreloc-shim-error: E_BUNDLE_CHECKSUM: .*\(chunk $chunk of [0-9]+: the $blob's chunk $k of 2048 KiB, hashed on cpu 3\)$" \
+		grep -Eq "^kreloc-shim-error: E_BUNDLE_CHECKSUM: .*\(chunk $chunk of [0-9]+: the $blob's chunk $k, 2048 KiB each, hashed on cpu 3\)$" \
 		"$E2E_LOG"
 	e2e_check "${n}_no_jump" "the next kernel ran after the refusal" \
 		[ "$(e2e_get booted_after_error)" = false ]
