@@ -324,7 +324,7 @@ void smp_hash(const struct kreloc_chunks_check *check, kreloc_sha256_blocks_fn b
 			if (hs->err)
 				refuse_chunk(check, (int)hs->err, hs->bad, smp.cpu_no[k]);
 			res->chunks[k + 1] = hs->count;
-			res->hash_cpus++;
+			res->hash_cpus += hs->count != 0;
 			continue;
 		}
 		shim_printf("kreloc-shim: cpu %lu (mpidr 0x%lx): did not finish hashing its %lu "

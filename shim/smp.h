@@ -52,7 +52,8 @@ struct smp_hasher {
  * @cpus:     CPUs that copy, the boot CPU included (1 when none arrived)
  * @left_out: CPUs offered that do not copy (CPU_ON failed, or too late)
  * @split:    per CPU, boot CPU first: the pages its list copies
- * @hash_cpus: CPUs whose hashing of chunks counted, the boot CPU included
+ * @hash_cpus: CPUs whose hashing of chunks counted (a share of at least one
+ *            chunk, done in time), the boot CPU included
  * @chunks:   chunks each CPU hashed: the boot CPU (with the shares it took
  *            over), then each started secondary in start order
  */
