@@ -176,7 +176,7 @@ shim_secondary_entry:
 	b.eq	22f
 	ldr	x0, =SCTLR_EL1_TAKEOVER		// whole, as for the boot CPU
 	msr	sctlr_el1, x0
-	isb
+	isb					// in effect before the next access
 	mrs	x0, cpacr_el1
 	orr	x0, x0, #CPACR_FPEN		// SHA-256 and C use the FP/SIMD registers
 	msr	cpacr_el1, x0
@@ -187,7 +187,7 @@ shim_secondary_entry:
 	isb					// E2H in effect before the EL2 registers below
 	ldr	x0, =SCTLR_EL2_TAKEOVER
 	msr	sctlr_el2, x0
-	isb
+	isb					// in effect before the next access
 	mrs	x0, cptr_el2
 	bic	x0, x0, #CPTR_EL2_TFP
 	msr	cptr_el2, x0
