@@ -72,6 +72,23 @@ int kreloc_fdt_next_node_prop(const void *fdt, int node, int *depth, const char 
 			      const void **val, int *len);
 
 /**
+ * kreloc_fdt_getprop() - fdt_getprop(), over the framing the check proved.
+ * @fdt:  a blob that passed kreloc_fdt_check_blob()
+ * @node: a node's offset
+ * @name: the property wanted
+ * @lenp: out, unless NULL: its length, or a negative libfdt error
+ *        (-FDT_ERR_NOTFOUND without one)
+ *
+ * The first property named @name among the node's, as fdt_getprop() gives
+ * it, where libfdt bounds every tag and looks each name up through its
+ * string checks again: a tenth of the instructions.  A property whose name
+ * is not terminated inside the strings block matches no name, as in libfdt.
+ *
+ * Return: the value, or NULL.
+ */
+const void *kreloc_fdt_getprop(const void *fdt, int node, const char *name, int *lenp);
+
+/**
  * kreloc_fdt_name_matches() - does a node name match a path component?
  * @p:    the node's name, @n bytes (no NUL needed)
  * @name: the component, @len bytes
@@ -83,14 +100,16 @@ bool kreloc_fdt_name_matches(const char *p, size_t n, const char *name, size_t l
 
 /**
  * kreloc_fdt_path() - fdt_path_offset_namelen(), walking the block once per component.
- * @fdt:  a blob that passed kreloc_fdt_check_blob()
- * @path: a path, @len bytes; one not starting with '/' (an alias) goes
- *        to libfdt
+ * @fdt:    a blob that passed kreloc_fdt_check_blob()
+ * @path:   a path, @len bytes; one not starting with '/' (an alias) goes
+ *          to libfdt
+ * @parent: out, unless NULL: the node's parent, met on the way (saves a
+ *          walk); -1 when not known (an alias, or the root)
  *
  * Return: the node's offset, or a negative libfdt error (-FDT_ERR_NOTFOUND
  * when a component has no match).
  */
-int kreloc_fdt_path(const void *fdt, const char *path, size_t len);
+int kreloc_fdt_path(const void *fdt, const char *path, size_t len, int *parent);
 
 /**
  * kreloc_fdt_check_layout() - blocks in the order kreloc edits, no overlap.

@@ -41,7 +41,7 @@ static void block_init(struct block *b, const void *fdt)
 
 static uint32_t u32_at(const struct block *b, uint64_t off)
 {
-	return fdt32_ld((const fdt32_t *)(const void *)(b->s + off));
+	return kreloc_be32_cell(b->s + off);
 }
 
 /* The offset past the name of the node whose FDT_BEGIN_NODE is at @off. */
@@ -131,6 +131,23 @@ static int64_t scan_props(const struct block *b, uint64_t off, const char *name,
 		off = KRELOC_ALIGN_UP(off + 12 + u32_at(b, off + 4), 4);
 	}
 	return -FDT_ERR_BADSTRUCTURE;
+}
+
+const void *kreloc_fdt_getprop(const void *fdt, int node, const char *name, int *lenp)
+{
+	struct block b;
+	const void *val;
+	int len;
+
+	block_init(&b, fdt);
+	if (node < 0 || (uint64_t)node >= b.size || b.size - (uint64_t)node < 4 ||
+	    u32_at(&b, (uint64_t)node) != FDT_BEGIN_NODE)
+		len = -FDT_ERR_BADOFFSET, val = NULL;
+	else if (scan_props(&b, past_name(&b, (uint64_t)node), name, &val, &len) < 0)
+		len = -FDT_ERR_BADSTRUCTURE, val = NULL;
+	if (lenp)
+		*lenp = len;
+	return val;
 }
 
 int kreloc_fdt_next_node_prop(const void *fdt, int node, int *depth, const char *name,
@@ -227,12 +244,14 @@ static int subnode(const struct block *b, int parent, const char *name, size_t l
 	return -FDT_ERR_BADSTRUCTURE;
 }
 
-int kreloc_fdt_path(const void *fdt, const char *path, size_t len)
+int kreloc_fdt_path(const void *fdt, const char *path, size_t len, int *parent)
 {
 	const char *end = path + len;
 	struct block b;
 	int node = 0;
 
+	if (parent)
+		*parent = -1;
 	if (!len || path[0] != '/')
 		return fdt_path_offset_namelen(fdt, path, (int)len);
 	block_init(&b, fdt);
@@ -246,6 +265,8 @@ int kreloc_fdt_path(const void *fdt, const char *path, size_t len)
 		q = memchr(path, '/', (size_t)(end - path));
 		if (!q)
 			q = end;
+		if (parent)
+			*parent = node;
 		node = subnode(&b, node, path, (size_t)(q - path));
 		if (node < 0)
 			return node;

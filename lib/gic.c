@@ -10,6 +10,9 @@
 
 #include "fdt_priv.h"
 
+/* Depth to which kreloc_fdt_gicv3() keeps the nodes open; deeper, it walks for the parent. */
+#define KRELOC_GIC_OPEN_DEPTH	16
+
 /* Redistributor regions and frames come in 64 KiB pages. */
 #define GICR_PAGE		0x10000ULL
 
@@ -35,7 +38,7 @@ static uint64_t cells(const fdt32_t *p, int n)
 static bool available(const void *fdt, int node)
 {
 	int len;
-	const char *s = fdt_getprop(fdt, node, "status", &len);
+	const char *s = kreloc_fdt_getprop(fdt, node, "status", &len);
 
 	return !s || (len == 5 && !memcmp(s, "okay", 5)) || (len == 3 && !memcmp(s, "ok", 3));
 }
@@ -44,7 +47,7 @@ static bool available(const void *fdt, int node)
 static int read_stride(const void *fdt, int node, uint64_t *stride)
 {
 	int len;
-	const fdt32_t *p = fdt_getprop(fdt, node, "redistributor-stride", &len);
+	const fdt32_t *p = kreloc_fdt_getprop(fdt, node, "redistributor-stride", &len);
 
 	*stride = 0;
 	if (!p)
@@ -55,20 +58,22 @@ static int read_stride(const void *fdt, int node, uint64_t *stride)
 	return *stride && KRELOC_ALIGNED(*stride, GICR_PAGE) ? 0 : KRELOC_E_GIC_REDIST;
 }
 
-static int read_gicv3(const void *fdt, int node, struct kreloc_gicv3 *gic)
+/* @parent: @node's parent, or negative to look it up */
+static int read_gicv3(const void *fdt, int node, int parent, struct kreloc_gicv3 *gic)
 {
 	const fdt32_t *reg, *p;
-	int parent, ac, sc, len, err;
+	int ac, sc, len, err;
 	uint32_t nr = 1;
 
-	parent = kreloc_fdt_parent(fdt, node);
+	if (parent < 0)
+		parent = kreloc_fdt_parent(fdt, node);
 	if (parent < 0)
 		return KRELOC_E_FDT;
 	ac = fdt_address_cells(fdt, parent);
 	sc = fdt_size_cells(fdt, parent);
 	if (ac < 1 || ac > 2 || sc < 1 || sc > 2)
 		return KRELOC_E_FDT_RANGE;
-	p = fdt_getprop(fdt, node, "#redistributor-regions", &len);
+	p = kreloc_fdt_getprop(fdt, node, "#redistributor-regions", &len);
 	if (p && len != 4)
 		return KRELOC_E_GIC_REDIST;
 	if (!p && len != -FDT_ERR_NOTFOUND)
@@ -77,7 +82,7 @@ static int read_gicv3(const void *fdt, int node, struct kreloc_gicv3 *gic)
 		nr = fdt32_ld(p);
 	if (nr == 0 || nr > KRELOC_GIC_MAX_REDIST_REGIONS)
 		return KRELOC_E_GIC_REDIST;
-	reg = fdt_getprop(fdt, node, "reg", &len);
+	reg = kreloc_fdt_getprop(fdt, node, "reg", &len);
 	if (!reg)
 		return len == -FDT_ERR_NOTFOUND ? KRELOC_E_GIC_REDIST : KRELOC_E_FDT;
 	/* the distributor first, then the redistributor regions */
@@ -118,6 +123,8 @@ static bool list_has(const char *list, int len, const char *s)
 
 int kreloc_fdt_gicv3(const void *fdt, struct kreloc_gicv3 *gic)
 {
+	/* the nodes open on the way, by depth, for the parent without another walk */
+	int open[KRELOC_GIC_OPEN_DEPTH];
 	const void *compat;
 	int node, depth, len, err;
 
@@ -130,8 +137,12 @@ int kreloc_fdt_gicv3(const void *fdt, struct kreloc_gicv3 *gic)
 	for (node = kreloc_fdt_next_node_prop(fdt, -1, &depth, "compatible", &compat, &len);
 	     node >= 0;
 	     node = kreloc_fdt_next_node_prop(fdt, node, &depth, "compatible", &compat, &len)) {
+		if (depth < KRELOC_GIC_OPEN_DEPTH)
+			open[depth] = node;
 		if (compat && list_has(compat, len, "arm,gic-v3") && available(fdt, node)) {
-			err = read_gicv3(fdt, node, gic);
+			int parent = depth > 0 && depth <= KRELOC_GIC_OPEN_DEPTH ? open[depth - 1] : -1;
+
+			err = read_gicv3(fdt, node, parent, gic);
 			return err ? err : 1;
 		}
 	}

@@ -54,9 +54,11 @@ static int reserve_unmapped(struct kreloc_memmap *map, unsigned int shift)
 static void make_seeds(struct kreloc_handoff *h, const void *fdt_in, struct kreloc_chosen *c,
 		       struct kreloc_seeds *seeds)
 {
+	struct kreloc_seed_pool pool;
 	uint8_t from_fdt[64];
 	const uint8_t *in = h->entropy;
 	size_t len = h->entropy_len;
+	int err;
 
 	h->seeds = KRELOC_SEEDS_CALLER;
 	if (!len) {
@@ -65,7 +67,11 @@ static void make_seeds(struct kreloc_handoff *h, const void *fdt_in, struct krel
 		if (kreloc_fdt_seed(fdt_in, from_fdt, sizeof(from_fdt), &len) < 0)
 			len = 0;
 	}
-	if (!len || kreloc_seed_derive(in, len, h->salt, seeds) < 0) {
+	kreloc_seed_pool_init_with(&pool, h->sha256_blocks);
+	kreloc_seed_pool_add(&pool, in, len);
+	err = len ? kreloc_seed_pool_derive(&pool, h->salt, seeds) : KRELOC_E_NO_ENTROPY;
+	memset(&pool, 0, sizeof(pool));
+	if (err < 0) {
 		h->seeds = KRELOC_SEEDS_NONE;
 		return;
 	}
@@ -88,10 +94,11 @@ static int add_mailbox(struct kreloc_handoff *h, void *fdt)
 	memset(slot, 0, KRELOC_MAILBOX_SIZE);
 	if (fdt_pack(fdt))
 		return KRELOC_E_FDT;
-	/* packing moved it */
-	if (kreloc_fdt_check_find(fdt, "chosen", &chosen))
-		return KRELOC_E_FDT;
-	val = chosen < 0 ? NULL : fdt_getprop(fdt, chosen, KRELOC_MAILBOX_PROP, &len);
+	/*
+	 * Packing moved the property in the blob, but not /chosen in the
+	 * structure block: the blocks move whole, offsets into them stay.
+	 */
+	val = fdt_getprop(fdt, chosen, KRELOC_MAILBOX_PROP, &len);
 	if (!val || len != KRELOC_MAILBOX_SIZE)
 		return KRELOC_E_FDT;
 	h->mailbox = (uint64_t)((const uint8_t *)val - (const uint8_t *)fdt);

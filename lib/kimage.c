@@ -388,14 +388,24 @@ static int walk_source(struct walk *w, uint64_t src)
 static unsigned int walk_sources_in_gap(struct walk *w, const uint64_t *words, unsigned int slot)
 {
 	uint64_t cursor = w->cursor, lo = w->gap_lo, hi = w->gap_hi;
-	unsigned int k = 0;
+	/*
+	 * Decided once, not per entry: how many entries the cursor can take
+	 * before it would pass 2^64 - PAGE, and the sources that lie in the
+	 * gap, a whole page of them: src - lo <= span, unsigned.
+	 */
+	uint64_t room = cursor > UINT64_MAX - PAGE ? 0 : (UINT64_MAX - PAGE - cursor) / PAGE + 1;
+	uint64_t span = hi - lo - PAGE;
+	unsigned int k = 0, end = KRELOC_IND_SLOTS - slot;
 
-	for (; slot + k < KRELOC_IND_SLOTS; k++) {
+	if (hi < lo || hi - lo < PAGE)
+		return 0;
+	if (room < end)
+		end = (unsigned int)room;
+	for (; k < end; k++) {
 		uint64_t e = words[slot + k], src = e & ADDR_MASK;
 
 		/* the SOURCE flag alone, no bits 4-11 */
-		if ((e & ~ADDR_MASK) != KRELOC_IND_SOURCE || src == cursor ||
-		    cursor > UINT64_MAX - PAGE || src < lo || src >= hi || hi - src < PAGE)
+		if ((e & ~ADDR_MASK) != KRELOC_IND_SOURCE || src == cursor || src - lo > span)
 			break;
 		cursor += PAGE;
 	}

@@ -18,11 +18,16 @@ static void put_u64(struct kreloc_sha256 *s, uint64_t v)
 	kreloc_sha256_update(s, b, sizeof(b));
 }
 
-void kreloc_seed_pool_init(struct kreloc_seed_pool *pool)
+void kreloc_seed_pool_init_with(struct kreloc_seed_pool *pool, kreloc_sha256_blocks_fn blocks)
 {
-	kreloc_sha256_init(&pool->sha);
+	kreloc_sha256_init_with(&pool->sha, blocks ? blocks : kreloc_sha256_blocks);
 	kreloc_sha256_update(&pool->sha, tag_pool, sizeof(tag_pool));
 	pool->has_entropy = false;
+}
+
+void kreloc_seed_pool_init(struct kreloc_seed_pool *pool)
+{
+	kreloc_seed_pool_init_with(pool, kreloc_sha256_blocks);
 }
 
 void kreloc_seed_pool_add(struct kreloc_seed_pool *pool, const void *data, size_t len)
@@ -46,13 +51,13 @@ void kreloc_seed_pool_add_u64(struct kreloc_seed_pool *pool, uint64_t v)
 	kreloc_seed_pool_add(pool, b, sizeof(b));
 }
 
-/* SHA-256(tag || le64(salt) || pool digest) */
-static void tagged(const char *tag, size_t tag_len, uint64_t salt,
+/* SHA-256(tag || le64(salt) || pool digest), with the pool's block function */
+static void tagged(const char *tag, size_t tag_len, uint64_t salt, kreloc_sha256_blocks_fn blocks,
 		   const uint8_t pool[KRELOC_SHA256_SIZE], uint8_t out[KRELOC_SHA256_SIZE])
 {
 	struct kreloc_sha256 s;
 
-	kreloc_sha256_init(&s);
+	kreloc_sha256_init_with(&s, blocks);
 	kreloc_sha256_update(&s, tag, tag_len);
 	put_u64(&s, salt);
 	kreloc_sha256_update(&s, pool, KRELOC_SHA256_SIZE);
@@ -74,12 +79,12 @@ int kreloc_seed_pool_derive(const struct kreloc_seed_pool *pool, uint64_t salt,
 	s = pool->sha;			/* finalise a copy: the pool stays usable */
 	kreloc_sha256_final(&s, digest);
 
-	tagged(tag_kaslr, sizeof(tag_kaslr), salt, digest, k);
+	tagged(tag_kaslr, sizeof(tag_kaslr), salt, pool->sha.blocks, digest, k);
 	/* Linux treats kaslr-seed 0 as absent: take the first nonzero word. */
 	for (size_t i = 0; i < sizeof(k) && !kaslr; i += 8)
 		kaslr = kreloc_le64(k + i);
 	out->kaslr = kaslr ? kaslr : 1;	/* all four words zero: 2^-256 */
-	tagged(tag_rng, sizeof(tag_rng), salt, digest, out->rng);
+	tagged(tag_rng, sizeof(tag_rng), salt, pool->sha.blocks, digest, out->rng);
 
 	memset(digest, 0, sizeof(digest));
 	memset(k, 0, sizeof(k));

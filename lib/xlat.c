@@ -193,18 +193,25 @@ static int xlat_fill(struct xlat_ctx *c, unsigned int level, uint64_t va, uint8_
 				return 0;
 			i = (skip - va) >> shift;
 			break;
-		case XLAT_LEAF:
-			/* every entry inside [eva, skip) is decided the same: a leaf */
-			do {
-				if (table)
-					kreloc_put_le64(table + 8 * i,
-							eva | kreloc_xlat_leaf_attrs(c->el, attr) |
-							KRELOC_XLAT_PTE_VALID |
-							(level == 3 ? KRELOC_XLAT_PTE_TABLE : 0));
-				i++;
-				eva += 1ULL << shift;
-			} while (i < nent && eva < skip && skip - eva >= 1ULL << shift);
+		case XLAT_LEAF: {
+			/*
+			 * Every entry inside [eva, skip) is decided the same: a
+			 * leaf with one descriptor but for its address.  A table
+			 * is granule aligned, so each is one aligned store.
+			 */
+			uint64_t run = (skip - eva) >> shift, desc;
+
+			if (run > nent - i)
+				run = nent - i;
+			if (run == 0)
+				run = 1;
+			desc = kreloc_xlat_leaf_attrs(c->el, attr) | KRELOC_XLAT_PTE_VALID |
+			       (level == 3 ? KRELOC_XLAT_PTE_TABLE : 0);
+			for (uint64_t k = 0; table && k < run; k++)
+				kreloc_put_le64_aligned(table + 8 * (i + k), (eva + (k << shift)) | desc);
+			i += run;
 			break;
+		}
 		case XLAT_TABLE:
 			/* Regions are granule aligned: a page never needs splitting. */
 			if (level == 3)

@@ -29,7 +29,8 @@
 # the shim, as that machine's own files (DESTDIR = its root, or a package
 # or initramfs staging directory): bin/kreloc (the static arm64 CLI, which
 # looks for the shim at $(PREFIX)/share/kreloc/shim.Image), the shim, both
-# man pages and the systemd unit kreloc-load.service in $(systemdunitdir)
+# man pages and the systemd units kreloc-load.service and kreloc-stamp.service
+# in $(systemdunitdir)
 # (default $(PREFIX)/lib/systemd/system; `make deb` puts it in
 # /lib/systemd/system, where Debian 11 and 12 packages ship units).
 #
@@ -108,21 +109,24 @@ install: $(REL_LIB) $(REL_CLI) $(TARGET_LIB) $(SHIM_IMAGE) $(LCLI) man/kreloc.1 
 		'Cflags: -I$${includedir} -I$${archincludedir}' \
 		'Libs: -L$${libdir} -lkreloc $${libfdt}' >$(DESTDIR)$(pkgconfigdir)/kreloc-aarch64.pc
 
-install-arm64: $(LCLI) $(SHIM_IMAGE) man/kreloc.1 man/kreloc.8 dist/systemd/kreloc-load.service
+SYSTEMD_UNITS	:= kreloc-load.service kreloc-stamp.service
+
+install-arm64: $(LCLI) $(SHIM_IMAGE) man/kreloc.1 man/kreloc.8 $(addprefix dist/systemd/,$(SYSTEMD_UNITS))
 	install -d $(DESTDIR)$(bindir) $(DESTDIR)$(datadir)/kreloc $(DESTDIR)$(mandir)/man1 \
 		$(DESTDIR)$(mandir)/man8 $(DESTDIR)$(systemdunitdir)
 	install -m 755 $(LCLI) $(DESTDIR)$(bindir)/kreloc
 	install -m 644 $(SHIM_IMAGE) $(DESTDIR)$(datadir)/kreloc/shim.Image
 	install -m 644 man/kreloc.1 $(DESTDIR)$(mandir)/man1/kreloc.1
 	install -m 644 man/kreloc.8 $(DESTDIR)$(mandir)/man8/kreloc.8
-	sed 's|@bindir@|$(bindir)|g' dist/systemd/kreloc-load.service \
-		>$(DESTDIR)$(systemdunitdir)/kreloc-load.service
-	chmod 644 $(DESTDIR)$(systemdunitdir)/kreloc-load.service
+	for u in $(SYSTEMD_UNITS); do \
+		sed 's|@bindir@|$(bindir)|g' dist/systemd/$$u >$(DESTDIR)$(systemdunitdir)/$$u && \
+		chmod 644 $(DESTDIR)$(systemdunitdir)/$$u || exit 1; \
+	done
 
 uninstall-arm64:
 	rm -f $(DESTDIR)$(bindir)/kreloc $(DESTDIR)$(datadir)/kreloc/shim.Image \
 		$(DESTDIR)$(mandir)/man1/kreloc.1 $(DESTDIR)$(mandir)/man8/kreloc.8 \
-		$(DESTDIR)$(systemdunitdir)/kreloc-load.service
+		$(addprefix $(DESTDIR)$(systemdunitdir)/,$(SYSTEMD_UNITS))
 	-rmdir $(DESTDIR)$(datadir)/kreloc 2>/dev/null
 
 uninstall:

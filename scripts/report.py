@@ -14,10 +14,11 @@ benchmarks.  The lines it understands (anywhere in a line, first one wins):
   kreloc-init: release=R               uname -r
   kreloc-init: cmdline=C               /proc/cmdline
   kreloc-init: cpus=C nodes=N           online CPUs and NUMA nodes (sysfs lists)
-  kreloc-init: relocate-counters=HEX   the trampoline's mailbox: three
-                                       (counter, instructions) pairs of
-                                       big-endian u64 at entry, after the
-                                       copy and at the jump (asm/reloc_args.h)
+  kreloc-init: relocate-counters=HEX   the trampoline's mailbox: six
+                                       pairs of big-endian u64, (counter,
+                                       instructions) at entry, after the
+                                       copy and at the jump, then the shim's
+                                       (include/kreloc/mailbox.h)
 
 Command line:
 
@@ -43,7 +44,7 @@ INIT_MARKER = "KRELOC-INIT-MARKER"
 _ERROR_RE = re.compile(r"kreloc-shim-error: (E_[A-Z0-9_]+)(?::\s*(.*))?$")
 _CNT_RE = re.compile(r"kreloc-init: cntvct=(\d+) cntfrq=(\d+)")
 _CPUS_RE = re.compile(r"kreloc-init: cpus=(\S+) nodes=(\S+)")
-_MAILBOX_RE = re.compile(r"kreloc-init: relocate-counters=([0-9a-f]{96})\b")
+_MAILBOX_RE = re.compile(r"kreloc-init: relocate-counters=([0-9a-f]{192})\b")
 MIB = 1 << 20
 
 
@@ -108,7 +109,7 @@ def parse_console(text):
         m = _MAILBOX_RE.search(line)
         if m and r["mailbox"] is None:
             raw = bytes.fromhex(m.group(1))
-            r["mailbox"] = [int.from_bytes(raw[i:i + 8], "big") for i in range(0, 48, 8)]
+            r["mailbox"] = [int.from_bytes(raw[i:i + 8], "big") for i in range(0, len(raw), 8)]
         rest = _after(line, "kreloc-init: cmdline=")
         if rest is not None and r["cmdline"] is None:
             r["cmdline"] = rest.strip()
@@ -127,9 +128,17 @@ def add_phases(rep, parsed):
     insts = rep.get("instructions")
     if mb is None:
         return
-    (t0, i0, t1, i1, t2, i2) = mb
+    (t0, i0, t1, i1, t2, i2, shim_entry, _, on, off, flags, cpus) = mb
     ticks["relocate"] = t1 - t0
     ticks["handoff"] = t2 - t1
+    # what the shim recorded for the next kernel (kreloc_reloc_record()), as
+    # it arrived: the shim's entry counter starts `kreloc report`'s
+    # relocation phase
+    rep["mailbox_record"] = {"shim_entry": shim_entry, "bytes_copied_mmu_on": on,
+                             "bytes_copied_mmu_off": off, "verified": bool(flags & 1),
+                             "cpus": cpus}
+    if shim_entry:
+        ticks["shim_entry_to_jump"] = t2 - shim_entry
     if parsed["cntvct"] is not None:
         ticks["boot"] = parsed["cntvct"] - t2
     if isinstance(insts, dict):

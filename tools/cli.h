@@ -73,6 +73,11 @@ int kreloc_cmd_unload(int argc, char **argv);
 void kreloc_usage_unload(FILE *f);
 int kreloc_cmd_status(int argc, char **argv);
 void kreloc_usage_status(FILE *f);
+/* cmd_report.c: the hand-off's phases across the reboot (phases.h) */
+int kreloc_cmd_stamp(int argc, char **argv);
+void kreloc_usage_stamp(FILE *f);
+int kreloc_cmd_report(int argc, char **argv);
+void kreloc_usage_report(FILE *f);
 int kreloc_cmd_plan_live(int argc, char **argv);	/* `kreloc plan --live` */
 void kreloc_usage_plan_live(FILE *f);
 

@@ -9,6 +9,8 @@
  *   kreloc map ...       plan it and draw physical memory as SVG (cmd_map.c)
  *   kreloc load IMAGE    kexec_load it through the shim on a running arm64
  *                        Linux; exec, unload, status, plan --live (cmd_live.c)
+ *   kreloc stamp         record the counter as the shutdown begins; in the
+ *   kreloc report        next boot, shutdown / relocation / startup (cmd_report.c)
  *
  * Exit status: 0 success, 1 refused or failed, 2 usage error.  Every
  * subcommand takes --help.  To add one, implement kreloc_cmd_NAME() and
@@ -45,6 +47,8 @@ static const struct command commands[] = {
 	{ "exec", kreloc_cmd_exec, kreloc_usage_exec, "reboot into the kernel 'load' loaded" },
 	{ "unload", kreloc_cmd_unload, kreloc_usage_unload, "unload it and stop the holder process" },
 	{ "status", kreloc_cmd_status, kreloc_usage_status, "what is loaded, and whether its pages stayed put" },
+	{ "stamp", kreloc_cmd_stamp, kreloc_usage_stamp, "record the counter as the shutdown begins (or --up: user space is up)" },
+	{ "report", kreloc_cmd_report, kreloc_usage_report, "in the next boot: shutdown, relocation and startup of the hand-off" },
 };
 
 static void usage_main(FILE *f)

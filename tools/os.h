@@ -186,4 +186,24 @@ int os_kexec_load(uint64_t entry, const struct kreloc_live_segment *seg, unsigne
 /** os_kexec_reboot() - sync(), then reboot into the loaded kernel. Returns only on failure. */
 int os_kexec_reboot(void);
 
+/* ---- kreloc stamp / report (phases.h) ---- */
+
+/**
+ * os_counter() - CNTVCT_EL0 and CNTFRQ_EL0, read in user space (Linux lets
+ * EL0 read the virtual counter: the vDSO does).  -ENOTSUP on a machine that
+ * is not arm64.
+ */
+int os_counter(uint64_t *cntvct, uint64_t *cntfrq);
+
+/** os_boot_id() - /proc/sys/kernel/random/boot_id, without its newline. */
+int os_boot_id(char *buf, size_t cap);
+
+/**
+ * os_read_chosen() - the bytes of property @prop of /chosen, from
+ * /sys/firmware/devicetree/base/chosen/@prop.  Return: its length (at most
+ * @cap bytes are read: a longer property reads as @cap + 1), or -errno
+ * (-ENOENT: no such property).
+ */
+int os_read_chosen(const char *prop, uint8_t *buf, size_t cap);
+
 #endif /* KRELOC_TOOLS_OS_H */

@@ -997,3 +997,61 @@ int os_kexec_reboot(void)
 	syscall(SYS_reboot, LINUX_REBOOT_MAGIC1, LINUX_REBOOT_MAGIC2, LINUX_REBOOT_CMD_KEXEC, NULL);
 	return -errno;
 }
+
+/* ---- kreloc stamp / report ---------------------------------------------------- */
+
+int os_counter(uint64_t *cntvct, uint64_t *cntfrq)
+{
+#if defined(__aarch64__)
+	/* isb: the counter is read after what came before, as the trampoline does */
+	__asm__ volatile("isb\n\tmrs %0, cntvct_el0" : "=r"(*cntvct) : : "memory");
+	__asm__ volatile("mrs %0, cntfrq_el0" : "=r"(*cntfrq));
+	return 0;
+#else
+	(void)cntvct;
+	(void)cntfrq;
+	return -ENOTSUP;
+#endif
+}
+
+int os_boot_id(char *buf, size_t cap)
+{
+	int n = read_text("/proc/sys/kernel/random/boot_id", buf, cap);
+
+	if (n < 0)
+		return n;
+	buf[strcspn(buf, "\n")] = '\0';
+	return buf[0] ? 0 : -EINVAL;
+}
+
+int os_read_chosen(const char *prop, uint8_t *buf, size_t cap)
+{
+	char abs[256], path[640];
+	ssize_t n;
+	size_t got = 0;
+	int fd, e;
+
+	if (snprintf(abs, sizeof(abs), "/sys/firmware/devicetree/base/chosen/%s", prop) >=
+	    (int)sizeof(abs))
+		return -ENAMETOOLONG;
+	e = os_path(path, sizeof(path), abs);
+	if (e)
+		return e;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	/* one byte past @cap tells a longer property from one of @cap bytes */
+	while (got <= cap) {
+		uint8_t extra;
+
+		n = got < cap ? read(fd, buf + got, cap - got) : read(fd, &extra, 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	e = n < 0 ? -errno : 0;
+	close(fd);
+	return e ? e : (int)got;
+}

@@ -47,6 +47,25 @@ void kreloc_reloc_smp_setup(const struct kreloc_handoff *h, uint64_t smp, uint64
 	kreloc_dcache_civac_range(h->control + KRELOC_RELOC_ARGS_AT, h->control + KRELOC_PAGE_SIZE);
 }
 
+void kreloc_reloc_record(const struct kreloc_handoff *h, uint64_t entered_at, uint64_t entered_inst,
+			 bool verified, unsigned int cpus)
+{
+	struct kreloc_reloc_args *args =
+		(struct kreloc_reloc_args *)((uint8_t *)h->control_va + KRELOC_RELOC_ARGS_AT);
+	uint64_t copied = h->list.copies * KRELOC_PAGE_SIZE;
+	bool mmu = h->mode == KRELOC_MODE_MMU;
+	const uint64_t record[] = {
+		entered_at, entered_inst,
+		mmu ? copied : 0, mmu ? 0 : copied,
+		verified ? KRELOC_MAILBOX_F_VERIFIED : 0, cpus,
+	};
+
+	_Static_assert(sizeof(record) == sizeof(args->record), "mailbox slots 3-5");
+	memcpy(args->record, record, sizeof(record));
+	/* read with the MMU off in classic mode */
+	kreloc_dcache_civac_range(h->control + KRELOC_RELOC_ARGS_AT, h->control + KRELOC_PAGE_SIZE);
+}
+
 static void clean_page(uint64_t pa)
 {
 	kreloc_dcache_civac_range(pa, pa + KRELOC_IND_PAGE_SIZE);

@@ -23,7 +23,8 @@
  *   x26, x27 the counters sampled at entry
  *   x0-x7 copy data
  * The SMP entries add x28 = SMP page (a secondary: its block), x29 =
- * parameter block and x30 for bl to smp_walk; see relocate_smp.
+ * parameter block and x30 for bl to smp_walk; see relocate_smp.  Every
+ * entry uses x30 for bl to record_to_mailbox.
  */
 #include <asm/page_ops.h>
 #include <asm/pl011.h>
@@ -83,12 +84,14 @@ kreloc_trampoline_start:
 /*
  * Stamp slot \slot now.  The mailbox lies in a destination (the next
  * kernel's device tree), so the entry sample waits in x26/x27 until the copy
- * is over, and is stored with the COPIED stamp.
+ * is over, and is stored with the COPIED stamp, as are the embedder's slots
+ * (record_to_mailbox).  x8, x24, x25, x30 clobbered.
  */
 .macro stamp slot
 	sample	x0, x1
 	.if \slot == KRELOC_STAMP_COPIED
 	store_sample KRELOC_STAMP_ENTRY, x26, x27
+	bl	record_to_mailbox
 	.endif
 	store_sample \slot, x0, x1
 .endm
@@ -178,6 +181,25 @@ kreloc_trampoline_start:
 	dsb	sy
 	copy_page x11, x12
 .endm
+
+/*
+ * Mailbox slots 3-5, the embedder's (kreloc_reloc_record()), from the
+ * parameter block at the end of this page: in no destination, so still as
+ * the embedder wrote it.  Called with bl from the COPIED stamp; no stack.
+ */
+record_to_mailbox:
+	cbz	x17, 2f
+	adr	x8, kreloc_trampoline_start + RELOC_ARGS_AT + RELOC_ARGS_RECORD
+	add	x24, x17, #(KRELOC_STAMP_EMBEDDER * KRELOC_MAILBOX_SLOT_SIZE)
+	add	x25, x17, #KRELOC_MAILBOX_SIZE
+1:	ldr	x14, [x8], #8
+	rev	x14, x14				// big-endian, as store_be64
+	str	w14, [x24], #4
+	lsr	x14, x14, #32
+	str	w14, [x24], #4
+	cmp	x24, x25
+	b.lo	1b
+2:	ret
 
 	.balign	64
 	.globl	kreloc_relocate_classic

@@ -8,8 +8,9 @@
  * Built on libfdt (<libfdt.h>).  Validate an untrusted blob once with
  * kreloc_fdt_check(): header, size (at most KRELOC_FDT_MAX_SIZE, and no more
  * than the buffer holds), version 17 and the whole structure block
- * (fdt_check_full, and the block layout).  The readers below check the
- * header, size, version and the framing of the structure block (one
+ * (what fdt_check_full checks, in one walk, and the block layout).  The
+ * readers below check the header, size, version and the framing of the
+ * structure block (one
  * bounded walk, so that no libfdt walk runs away on a bad length) and
  * report any corruption libfdt meets while reading as KRELOC_E_FDT; the
  * caller must own fdt_totalsize bytes at @fdt.
@@ -112,6 +113,20 @@ int kreloc_fdt_copy_blocks(const void *fdt, void *buf, size_t bufsize);
  * disjoint ranges than the memmap tables hold).
  */
 int kreloc_fdt_read_memmap(const void *fdt, struct kreloc_memmap *map);
+
+/**
+ * kreloc_fdt_chosen() - where /chosen is, for a libfdt property look-up.
+ * @fdt: the blob
+ *
+ * One walk of the structure block checks its framing (as every reader
+ * here does) and finds the node on the way, where fdt_path_offset() walks
+ * the tree again through libfdt's per-byte bounds checks (ten times the
+ * cost).
+ *
+ * Return: the offset of /chosen (also "chosen@..."); -FDT_ERR_NOTFOUND
+ * without one; KRELOC_E_INVAL, KRELOC_E_FDT, KRELOC_E_FDT_TOO_LARGE.
+ */
+int kreloc_fdt_chosen(const void *fdt);
 
 /**
  * kreloc_fdt_chosen_initrd() - the initrd the tree's /chosen describes.

@@ -190,7 +190,7 @@ struct kreloc_payload {
  *                 payload, above); required when the payload has a page
  *                 table, unused otherwise
  * @sha256_blocks: SHA-256 block function for the next tree's digest
- *                 (@fdt_sha256); NULL for kreloc_sha256_blocks
+ *                 (@fdt_sha256) and the seeds; NULL for kreloc_sha256_blocks
  *
  * Results, valid once the step that fills them returned 0:
  * plan():    @xlat_fallback (also prepare()): MMU mode was asked for, but the

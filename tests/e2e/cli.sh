@@ -9,6 +9,9 @@
 #   verify proves good plans and fails (exit 1) on broken ones (--inject);
 #   refusals exit 1 with the right error name (RAM too small: E_NOMEM, ...);
 #   map writes well-formed SVG for 1 GiB and 64 GiB maps;
+#   report computes the seed's table under a fake root (KRELOC_SYSROOT) and
+#   refuses a stamp of this boot, a late, missing or malformed stamp and a
+#   boot without a mailbox, one line each;
 #   plan agrees with what the shim really did in e2e/boot.sh, when its
 #   report is there.
 # KRELOC_UPDATE_GOLDEN=1 rewrites the golden files instead of comparing.
@@ -85,7 +88,7 @@ EOF2
 e2e_check cli_inputs "kreloc pack failed on the test inputs" [ "$ok" = 1 ]
 
 # ---- --help and usage errors -------------------------------------------------------
-for c in pack inspect plan verify map; do
+for c in pack inspect plan verify map stamp report; do
 	out=$("$K" "$c" --help 2>&1)
 	rc=$?
 	e2e_check "cli_help_$c" "'kreloc $c --help' exited $rc or printed no usage" \
@@ -93,7 +96,7 @@ for c in pack inspect plan verify map; do
 done
 out=$("$K" --help)
 miss=''
-for c in pack inspect plan verify map; do
+for c in pack inspect plan verify map stamp report; do
 	grep -q "^  $c " <<<"$out" || miss+=" $c"
 done
 e2e_check cli_help_main "kreloc --help does not list:$miss" [ -z "$miss" ]
@@ -127,6 +130,9 @@ usage pack_cpus_zero pack --image fake.Image --cpus 0 -o cpus.bundle
 usage pack_cpus_many pack --image fake.Image --cpus 65 -o cpus.bundle
 usage pack_cpus_word pack --image fake.Image --cpus four -o cpus.bundle
 usage pack_cpus_sign pack --image fake.Image --cpus +4 -o cpus.bundle
+usage stamp_unknown_opt stamp --frob
+usage report_unknown_opt report --frob
+usage report_stamp_no_file report --stamp
 "$K" pack --image fake.Image --initrd fake.initrd --cpus 64 -o cpus64.bundle >/dev/null 2>&1
 e2e_check cli_pack_cpus "inspect of a --cpus 64 bundle does not say 64 CPUs" \
 	bash -c '"$1" inspect --json cpus64.bundle | grep -q "\"cpus\": 64," &&
@@ -272,6 +278,61 @@ e2e_check cli_json_map "map --json is not valid JSON with ok true" \
 # tree); the shim's report says where it put everything.
 REPORT=$E2E_OUT/boot_el1_${MODE}.report
 BOOT_BUNDLE=$E2E_OUT/boot.bundle
+# ---- report under a fake root --------------------------------------------------------
+# KRELOC_SYSROOT: /proc's boot id, /chosen's mailbox and both stamps are
+# files, and the up stamp (of this boot) gives the counter, so the whole
+# table is computed on any host: stamp 1000, shim entry 4000, jump 9000,
+# up 20000 at 1 MHz.
+FR=$TMP/fakeroot
+mkdir -p "$FR/proc/sys/kernel/random" "$FR/sys/firmware/devicetree/base/chosen" \
+	"$FR/var/lib/kreloc" "$FR/run/kreloc"
+echo 00000000-0000-4000-8000-00000000000b >"$FR/proc/sys/kernel/random/boot_id"
+stamp() { printf 'kreloc-stamp=1\ncntvct=%s\ncntfrq=1000000\nboot_id=%s\n' "$1" "$2"; }
+stamp 1000 00000000-0000-4000-8000-00000000000a >"$FR/var/lib/kreloc/shutdown-stamp"
+stamp 20000 00000000-0000-4000-8000-00000000000b >"$FR/run/kreloc/up-stamp"
+python3 - "$FR/sys/firmware/devicetree/base/chosen/kreloc,relocate-counters" <<'EOF2'
+import struct, sys
+# (entry, copied, jump) stamps, shim entry, bytes on/off, verified flag and CPUs
+words = [5000, 1, 8990, 2, 9000, 3, 4000, 4, 28983296, 0, 1, 1]
+open(sys.argv[1], "wb").write(struct.pack(">12Q", *words))
+EOF2
+KRELOC_SYSROOT=$FR "$K" report --json >report.json 2>report.err
+rc=$?
+e2e_check cli_report_fake_root "report exit $rc: $(head -c 300 report.err) $(head -c 300 report.json)" \
+	python3 - report.json "$rc" <<'EOF2'
+import json, sys
+assert sys.argv[2] == "0"
+r = json.load(open(sys.argv[1]))
+want = {"shutdown": 3000, "relocation": 5000, "startup": 11000, "total": 19000}
+assert r["ticks"] == want, r["ticks"]
+assert abs(r["seconds"]["total"] - 0.019) < 1e-12, r["seconds"]
+assert (r["stamp"], r["shim_entry"], r["jump"], r["up"]) == (1000, 4000, 9000, 20000), r
+assert r["bytes_copied_mmu_on"] == 28983296 and r["bytes_copied_mmu_off"] == 0
+assert r["verified"] is True and r["cpus"] == 1 and r["up_source"] == "stamp"
+EOF2
+KRELOC_SYSROOT=$FR "$K" report >report.txt 2>&1
+e2e_check cli_report_fake_root_table "the table: $(tr '\n' '|' <report.txt)" \
+	grep -Eq '^  total +19000 +0\.019000  ' report.txt
+# refuse (exit 1, one line each): the stamp of this boot; a stamp after the
+# shim's entry; no stamp; no mailbox
+refuse() {
+	local name=$1 want=$2 rc
+	shift 2
+	KRELOC_SYSROOT=$FR "$K" report "$@" >"$name.out" 2>"$name.err"
+	rc=$?
+	e2e_check "cli_report_$name" "exit $rc, stderr: $(head -c 200 "$name.err")" \
+		bash -c '[ "$1" = 1 ] && [ "$(wc -l <"$2")" = 1 ] && grep -q -- "$3" "$2"' _ "$rc" "$name.err" "$want"
+}
+stamp 1000 00000000-0000-4000-8000-00000000000b >this-boot.stamp
+stamp 4001 00000000-0000-4000-8000-00000000000a >late.stamp
+printf 'garbage\n' >garbage.stamp
+refuse this_boot "written in this boot" --stamp this-boot.stamp
+refuse late "later than the shim's entry" --stamp late.stamp
+refuse no_stamp "no shutdown stamp" --stamp "$TMP/none"
+refuse bad_stamp "not a kreloc stamp file" --stamp garbage.stamp
+rm "$FR/sys/firmware/devicetree/base/chosen/kreloc,relocate-counters"
+refuse no_mailbox "did not come through kreloc"
+
 if [ -s "$REPORT" ] && [ -s "$BOOT_BUNDLE" ] && [ "$REPORT" -nt "$BOOT_BUNDLE" ] &&
    grep -q '"result": "ok"' "$REPORT"; then
 	"$K" plan "$BOOT_BUNDLE" --dtb "$E2E_ROOT/tests/fdt/qemu-virt-gicv3.dtb" --json \

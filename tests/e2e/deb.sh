@@ -4,8 +4,9 @@
 # its control fields, its contents and their owners, the CLI inside (an
 # aarch64 static ELF, stripped, built for PREFIX=/usr), the shim inside
 # (build/shim.Image), both man pages (rendered without a warning; kreloc.8
-# names every live command and every option their --help prints), the unit
-# (systemd-analyze verify, in a root holding the package), lintian (errors
+# names every live command and every option their --help prints), the units
+# kreloc-load.service and kreloc-stamp.service (systemd-analyze verify, in a
+# root holding the package), lintian (errors
 # and warnings fail; SKIP when lintian is not installed), and dpkg -i / -L /
 # -r into a throwaway root (dpkg --root, --force-architecture).
 set -uo pipefail
@@ -56,6 +57,7 @@ dpkg-deb --contents "$DEB" >"$TMP/contents"
 missing=
 for f in ./usr/bin/kreloc ./usr/share/kreloc/shim.Image ./usr/share/man/man8/kreloc.8.gz \
 	./usr/share/man/man1/kreloc.1.gz ./lib/systemd/system/kreloc-load.service \
+	./lib/systemd/system/kreloc-stamp.service \
 	./usr/share/doc/kreloc/copyright ./usr/share/doc/kreloc/changelog.gz; do
 	awk -v f="$f" '$NF == f { ok = 1 } END { exit !ok }' "$TMP/contents" || missing+=" $f"
 done
@@ -101,7 +103,7 @@ done
 man8=$TMP/kreloc.8
 zcat "$TMP/root/usr/share/man/man8/kreloc.8.gz" >"$man8"
 undoc=
-for c in load exec unload status 'plan \\-\\-live'; do
+for c in load exec unload status 'plan \\-\\-live' stamp report; do
 	grep -q "^\\.SS \"kreloc $c" "$man8" || undoc+=" section:$c"
 done
 for c in $("$E2E_CLI" --help | awk '/^Commands:/ { on = 1; next } on && /^  [a-z]/ { print $1 } on && /^$/ { on = 0 }'); do
@@ -116,8 +118,9 @@ for o in $opts; do
 	grep -qF -- "$(roff_opt "$o") " "$TMP/items" || grep -qxF -- ".B $(roff_opt "$o")" "$TMP/items" ||
 		grep -qF -- ".BR $(roff_opt "$o") " "$TMP/items" || undoc+=" load-item:$o"
 done
-# ... and every option of plan --live and status is named.
-for o in $({ "$E2E_CLI" plan --live --help; "$E2E_CLI" status --help; } | grep -o -- '--[a-z][a-z-]*' | sort -u); do
+# ... and every option of plan --live, status, stamp and report is named.
+for o in $({ "$E2E_CLI" plan --live --help; "$E2E_CLI" status --help; "$E2E_CLI" stamp --help
+	"$E2E_CLI" report --help; } | grep -o -- '--[a-z][a-z-]*' | sort -u); do
 	grep -qF -- "$(roff_opt "$o")" "$man8" || undoc+=" option:$o"
 done
 e2e_check deb_man8_complete "kreloc.8 misses:$undoc" [ -z "$undoc" -a "$(printf '%s\n' $opts | wc -l)" -ge 7 ]
@@ -129,18 +132,31 @@ if command -v systemd-analyze >/dev/null 2>&1; then
 	mkdir -p "$TMP/sroot/usr/lib/systemd/system"
 	cp -a "$TMP/root/." "$TMP/sroot/"
 	cp -a /usr/lib/systemd/system/*.target "$TMP/sroot/usr/lib/systemd/system/" 2>/dev/null
-	MANPATH=$TMP/sroot/usr/share/man SYSTEMD_LOG_LEVEL=notice \
-		systemd-analyze verify --root="$TMP/sroot" /lib/systemd/system/kreloc-load.service \
-		>"$TMP/sdv" 2>&1
-	rc=$?
-	e2e_check deb_unit_verify "systemd-analyze verify exit $rc: $(head -n 3 "$TMP/sdv" | tr '\n' ' ')" \
-		[ "$rc" = 0 -a ! -s "$TMP/sdv" ]
+	for u in load stamp; do
+		MANPATH=$TMP/sroot/usr/share/man SYSTEMD_LOG_LEVEL=notice \
+			systemd-analyze verify --root="$TMP/sroot" /lib/systemd/system/kreloc-$u.service \
+			>"$TMP/sdv" 2>&1
+		rc=$?
+		n=deb_unit_verify
+		[ "$u" = load ] || n=deb_unit_${u}_verify
+		e2e_check "$n" "systemd-analyze verify kreloc-$u.service exit $rc: $(head -n 3 "$TMP/sdv" | tr '\n' ' ')" \
+			[ "$rc" = 0 -a ! -s "$TMP/sdv" ]
+	done
 else
 	e2e_skip deb_unit_verify "systemd-analyze is not installed"
+	e2e_skip deb_unit_stamp_verify "systemd-analyze is not installed"
 fi
 unit=$TMP/root/lib/systemd/system/kreloc-load.service
 e2e_check deb_unit_no_stop "the unit has an ExecStop= (it would unload during systemctl kexec)" \
 	bash -c "! grep -q '^ExecStop' '$unit' && grep -qx 'ExecStart=/usr/bin/kreloc load \$KRELOC_LOAD_ARGS' '$unit'"
+
+# kreloc-stamp.service: the up stamp when started after multi-user.target,
+# the shutdown stamp when stopped, enabled into multi-user.target.
+unit=$TMP/root/lib/systemd/system/kreloc-stamp.service
+e2e_check deb_unit_stamp "kreloc-stamp.service: not ExecStart= kreloc stamp --up, ExecStop= kreloc stamp, After= and WantedBy=multi-user.target" \
+	bash -c "grep -qx 'ExecStart=/usr/bin/kreloc stamp --up' '$unit' && grep -qx 'ExecStop=/usr/bin/kreloc stamp' '$unit' &&
+		grep -qx 'After=multi-user.target' '$unit' && grep -qx 'WantedBy=multi-user.target' '$unit' &&
+		grep -qx 'Type=oneshot' '$unit' && grep -qx 'RemainAfterExit=yes' '$unit'"
 
 # ---- lintian ---------------------------------------------------------------------
 if command -v lintian >/dev/null 2>&1; then
@@ -165,7 +181,8 @@ e2e_check deb_dpkg_install "dpkg -i exit $rc: $(grep -v 'warning' "$TMP/dpkg" | 
 e2e_check deb_dpkg_list "dpkg -L kreloc does not list the CLI, the shim and the unit" \
 	bash -c "dpkg --root='$R' -L kreloc | grep -qx /usr/bin/kreloc &&
 		dpkg --root='$R' -L kreloc | grep -qx /usr/share/kreloc/shim.Image &&
-		dpkg --root='$R' -L kreloc | grep -qx /lib/systemd/system/kreloc-load.service"
+		dpkg --root='$R' -L kreloc | grep -qx /lib/systemd/system/kreloc-load.service &&
+		dpkg --root='$R' -L kreloc | grep -qx /lib/systemd/system/kreloc-stamp.service"
 dpkg --root="$R" -r kreloc >"$TMP/dpkg" 2>&1
 rc=$?
 left=$(find "$R" -path "$R/var" -prune -o -type f -print | head -n 3)

@@ -126,6 +126,7 @@ E2E_LIVE_FIRST_CMDLINE="console=ttyAMA0 quiet"
 # shellcheck disable=SC2034 # used by the scripts that source this
 E2E_FIRST_KERNELS=("$CACHE/kernel" "" "$CACHE/kernel-5.10" _510)
 E2E_LIVE_IRD=''
+E2E_LIVE_DISK=''
 
 # e2e_live_init NAME: build the first boot's initramfs as
 # build/e2e/NAME.cpio (E2E_LIVE_IRD); on failure print FAIL: NAME_... and
@@ -167,7 +168,9 @@ e2e_live_init() {
 
 # e2e_live_boot N FIRST_KERNEL EL [kreloc.live step] [CPUS]: the first boot
 # of E2E_LIVE_IRD on a GICv3 with an ITS and CPUS CPUs (default 2), and
-# whatever follows it; leaves E2E_LOG, E2E_RC and E2E_REPORT.  The timeout
+# whatever follows it; leaves E2E_LOG, E2E_RC and E2E_REPORT.  With
+# E2E_LIVE_DISK set, that file is a raw virtio disk of the machine, which
+# both boots see (live_report.sh).  The timeout
 # only stops a hung guest: on a loaded 2-CPU host one case took 157 s.
 e2e_live_boot() {
 	local n=$1 kernel=$2 el=$3 step=${4:-} smp=${5:-2}
@@ -176,6 +179,8 @@ e2e_live_boot() {
 	"$E2E_ROOT/scripts/qemu-run" --kernel "$kernel" --initrd "$E2E_LIVE_IRD" \
 		--append "$E2E_LIVE_FIRST_CMDLINE${step:+ kreloc.live=$step}" --el "$el" --gic 3 \
 		--smp "$smp" --mem 2G --icount --timeout 480 --quiet --log "$E2E_LOG" \
+		${E2E_LIVE_DISK:+-- -drive "if=none,format=raw,file=$E2E_LIVE_DISK,id=kreloc-disk" \
+			-device virtio-blk-device,drive=kreloc-disk} \
 		2>"$E2E_OUT/$n.qemu-run" || E2E_RC=$?
 	E2E_REPORT=$(python3 "$E2E_ROOT/scripts/report.py" make --log "$E2E_LOG" \
 		--cmdline "$E2E_LIVE_CMDLINE" --el "$el" --set "qemu_exit=$E2E_RC" || true)
@@ -197,8 +202,8 @@ sys.exit(not (r["verified"] is True and r["bytes_copied_mmu_off"] == 0 and
 
 # e2e_cpus_why NAME CPUS LEFT_OUT: check build/e2e/NAME.report's CPU
 # figures (smp.sh, live_smp.sh): CPUS CPUs copied, their cpu_pages add up to
-# the pages copied and are even to a page, LEFT_OUT were left out, and the
-# next kernel has CPUs 0-3 online.  Prints what is wrong; status 1 then.
+# the pages copied and are even to a page, LEFT_OUT were left out, the
+# mailbox says CPUS too, and the next kernel has CPUs 0-3 online.  Prints what is wrong; status 1 then.
 e2e_cpus_why() {
 	python3 - "$E2E_OUT/$1.report" "$2" "$3" <<'PY'
 import json, sys
@@ -216,6 +221,9 @@ elif any(abs(p * want - copied) > want for p in pages):
     errors.append("cpu_pages %r: a share is more than a page off %d/%d" % (pages, copied, want))
 if rep.get("cpus_left_out") != left:
     errors.append("cpus_left_out %r, want %d" % (rep.get("cpus_left_out"), left))
+# the shim's record in the next kernel's mailbox (kreloc report's CPUs)
+if (rep.get("mailbox_record") or {}).get("cpus") != want:
+    errors.append("the mailbox says %r CPUs copied, want %d" % ((rep.get("mailbox_record") or {}).get("cpus"), want))
 if rep.get("cpus_online") != "0-3":
     errors.append("the next kernel has CPUs %r online, not 0-3" % rep.get("cpus_online"))
 print("; ".join(errors))

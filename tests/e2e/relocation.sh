@@ -7,7 +7,8 @@
 # every destination page (the kernel's being its whole image_size) either
 # copied or staged in place, bytes counted under the mode that copied them,
 # table figures only in MMU mode, and the trampoline's counter mailbox read
-# back from the booted system.
+# back from the booted system, with the shim's record (its entry counter,
+# bytes copied, verified, CPUs) as the shim reported it.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 e2e_init relocation
@@ -44,6 +45,14 @@ else:
 ins = rep.get("instructions") or {}
 if not ins.get("relocate") or not rep.get("relocate_instructions_per_mib"):
     errors.append("no relocation instruction count (mailbox not read back)")
+# the shim's record, as the trampoline stored it in the mailbox (with the
+# MMU off in classic mode): the shim's own figures, its entry first
+mr = rep.get("mailbox_record") or {}
+want = {k: rep.get(k) for k in ("bytes_copied_mmu_on", "bytes_copied_mmu_off", "verified", "cpus")}
+if {k: mr.get(k) for k in want} != want:
+    errors.append("mailbox record %r, the shim's %r" % (mr, want))
+if not mr.get("shim_entry") or not rep["ticks"].get("shim_entry_to_jump", 0) > 0:
+    errors.append("shim entry %r not before the jump" % mr.get("shim_entry"))
 print("; ".join(errors))
 sys.exit(1 if errors else 0)
 PY

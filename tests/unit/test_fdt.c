@@ -47,6 +47,8 @@ static void check_qemu_virt(const char *path, int method)
 
 	/* seeds: rng-seed then kaslr-seed, as libfdt itself reads them */
 	chosen = fdt_path_offset(T, "/chosen");
+	assert_true(chosen > 0);
+	assert_int_equal(kreloc_fdt_chosen(T), chosen);
 	rng = fdt_getprop(T, chosen, "rng-seed", &rlen);
 	kaslr = fdt_getprop(T, chosen, "kaslr-seed", &klen);
 	assert_non_null(rng);
@@ -125,6 +127,7 @@ static void expect_all_readers(int err)
 	assert_int_equal(kreloc_fdt_stdout_uart(T, &a), err);
 	assert_int_equal(kreloc_fdt_psci_method(T), err);
 	assert_int_equal(kreloc_fdt_seed(T, buf, sizeof(buf), &len), err);
+	assert_int_equal(kreloc_fdt_chosen(T), err);
 }
 
 /*
@@ -138,7 +141,7 @@ static void expect_structure_refused(void)
 	uint64_t a, b;
 	uint8_t buf[8];
 	size_t len;
-	int r[5];
+	int r[6];
 
 	assert_int_equal(kreloc_fdt_check(T, sizeof(g_tree.b)), KRELOC_E_FDT);
 	r[0] = kreloc_fdt_read_memmap(T, &map);
@@ -146,8 +149,10 @@ static void expect_structure_refused(void)
 	r[2] = kreloc_fdt_stdout_uart(T, &a);
 	r[3] = kreloc_fdt_psci_method(T);
 	r[4] = kreloc_fdt_seed(T, buf, sizeof(buf), &len);
-	for (unsigned int i = 0; i < 5; i++)
-		assert_true(r[i] >= 0 || r[i] == KRELOC_E_FDT || r[i] == KRELOC_E_FDT_NO_MEMORY);
+	r[5] = kreloc_fdt_chosen(T);
+	for (unsigned int i = 0; i < 6; i++)
+		assert_true(r[i] >= 0 || r[i] == KRELOC_E_FDT || r[i] == KRELOC_E_FDT_NO_MEMORY ||
+			    r[i] == -FDT_ERR_NOTFOUND);
 }
 
 static void test_corrupt(void **state)
@@ -184,6 +189,8 @@ static void test_corrupt(void **state)
 	assert_int_equal(kreloc_fdt_psci_method(NULL), KRELOC_E_INVAL);
 	assert_int_equal(kreloc_fdt_stdout_uart(T, NULL), KRELOC_E_INVAL);
 	assert_int_equal(kreloc_fdt_chosen_initrd(T, NULL, NULL), KRELOC_E_INVAL);
+	assert_int_equal(kreloc_fdt_chosen(NULL), KRELOC_E_INVAL);
+	assert_int_equal(kreloc_fdt_chosen(T), -FDT_ERR_NOTFOUND);	/* a valid tree without one */
 }
 
 static void test_truncated(void **state)

@@ -177,6 +177,9 @@ static void props_like_libfdt(const char *name)
 		assert_int_equal(depth, want_depth);
 		assert_ptr_equal(val, want_val);
 		assert_int_equal(len, want_len);
+		/* and the property alone */
+		assert_ptr_equal(kreloc_fdt_getprop(T, want, name, &len), want_val);
+		assert_int_equal(len, want_len);
 		n++;
 	}
 	assert_true(n > 0);
@@ -221,6 +224,10 @@ static void test_next_node_prop(void **state)
 					      &val, &len) < 0);
 	assert_true(kreloc_fdt_next_node_prop(T, (int)fdt_size_dt_struct(T), &depth, "status",
 					      &val, &len) < 0);
+	assert_null(kreloc_fdt_getprop(T, 1, "status", &len));
+	assert_int_equal(len, -FDT_ERR_BADOFFSET);
+	assert_null(kreloc_fdt_getprop(T, -1, "status", NULL));
+	assert_null(kreloc_fdt_getprop(T, (int)fdt_size_dt_struct(T), "status", NULL));
 }
 
 /* A property name running off the end of the strings block matches nothing, as in libfdt. */
@@ -249,7 +256,12 @@ static void test_next_node_prop_bad_name(void **state)
 
 static void path_like_libfdt(const char *path)
 {
-	assert_int_equal(kreloc_fdt_path(T, path, strlen(path)), fdt_path_offset(T, path));
+	int parent, node = kreloc_fdt_path(T, path, strlen(path), &parent);
+
+	assert_int_equal(node, fdt_path_offset(T, path));
+	/* the parent met on the way, for a node below the root found by its path */
+	if (node > 0 && path[0] == '/')
+		assert_int_equal(parent, fdt_parent_offset(T, node));
 }
 
 static void test_path(void **state)
@@ -266,7 +278,8 @@ static void test_path(void **state)
 	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
 		path_like_libfdt(paths[i]);
 	/* a length short of the string: the stdout-path's options cut off */
-	assert_int_equal(kreloc_fdt_path(T, "/chosen@0:115200", 9), fdt_path_offset(T, "/chosen@0"));
+	assert_int_equal(kreloc_fdt_path(T, "/chosen@0:115200", 9, NULL),
+			 fdt_path_offset(T, "/chosen@0"));
 	/* every node of the fixtures by its full path, and an alias */
 	for (size_t f = 0; f < sizeof(fixtures) / sizeof(fixtures[0]); f++) {
 		int node, depth = 0;
@@ -275,7 +288,8 @@ static void test_path(void **state)
 		for (node = fdt_next_node(T, 0, &depth); node >= 0 && depth > 0;
 		     node = fdt_next_node(T, node, &depth)) {
 			assert_int_equal(fdt_get_path(T, node, path, sizeof(path)), 0);
-			assert_int_equal(kreloc_fdt_path(T, path, strlen(path)), node);
+			path_like_libfdt(path);
+			assert_int_equal(kreloc_fdt_path(T, path, strlen(path), NULL), node);
 		}
 	}
 	b_root(2, 2);
@@ -289,7 +303,7 @@ static void test_path(void **state)
 	b_finish();
 	path_like_libfdt("serial0");
 	path_like_libfdt("/soc/uart");
-	assert_true(kreloc_fdt_path(T, "serial0", 7) > 0);
+	assert_true(kreloc_fdt_path(T, "serial0", 7, NULL) > 0);
 }
 
 static void test_name_matches(void **state)

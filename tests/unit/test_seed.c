@@ -195,6 +195,33 @@ static void test_known_answer(void **state)
 	assert_memory_equal(s.rng, rng2, sizeof(rng2));
 }
 
+/* Which block function hashes the pool changes nothing in the seeds. */
+static unsigned int counted_calls;
+
+static void counted_blocks(uint32_t h[8], const uint8_t *data, size_t nblocks)
+{
+	counted_calls++;
+	kreloc_sha256_blocks(h, data, nblocks);
+}
+
+static void test_pool_with_blocks(void **state)
+{
+	struct kreloc_seed_pool pool;
+	struct kreloc_seeds want, got;
+
+	(void)state;
+	derive_ok(input32, sizeof(input32), 7, &want);
+	kreloc_seed_pool_init_with(&pool, counted_blocks);
+	kreloc_seed_pool_add(&pool, input32, sizeof(input32));
+	assert_int_equal(kreloc_seed_pool_derive(&pool, 7, &got), 0);
+	assert_memory_equal(&got, &want, sizeof(got));
+	assert_true(counted_calls >= 3);	/* the pool and both tagged hashes */
+	kreloc_seed_pool_init_with(&pool, NULL);	/* NULL: the portable one */
+	kreloc_seed_pool_add(&pool, input32, sizeof(input32));
+	assert_int_equal(kreloc_seed_pool_derive(&pool, 7, &got), 0);
+	assert_memory_equal(&got, &want, sizeof(got));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -206,6 +233,7 @@ int main(void)
 		cmocka_unit_test(test_bad_args),
 		cmocka_unit_test(test_pool),
 		cmocka_unit_test(test_known_answer),
+		cmocka_unit_test(test_pool_with_blocks),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -31,6 +31,7 @@ struct kreloc_reloc_args {
 	uint64_t flags;
 	uint64_t smp;
 	uint64_t uart;
+	uint64_t record[(KRELOC_MAILBOX_SLOTS - KRELOC_STAMP_EMBEDDER) * 2];
 };
 
 _Static_assert(offsetof(struct kreloc_reloc_args, head) == RELOC_ARGS_HEAD, "asm offset");
@@ -46,7 +47,9 @@ _Static_assert(offsetof(struct kreloc_reloc_args, mailbox) == RELOC_ARGS_MAILBOX
 _Static_assert(offsetof(struct kreloc_reloc_args, flags) == RELOC_ARGS_FLAGS, "asm offset");
 _Static_assert(offsetof(struct kreloc_reloc_args, smp) == RELOC_ARGS_SMP, "asm offset");
 _Static_assert(offsetof(struct kreloc_reloc_args, uart) == RELOC_ARGS_UART, "asm offset");
+_Static_assert(offsetof(struct kreloc_reloc_args, record) == RELOC_ARGS_RECORD, "asm offset");
 _Static_assert(sizeof(struct kreloc_reloc_args) == RELOC_ARGS_SIZE, "asm size");
+_Static_assert(KRELOC_MAILBOX_SIZE == KRELOC_MAILBOX_SLOTS * KRELOC_MAILBOX_SLOT_SIZE, "mailbox");
 
 /** struct kreloc_smp_cpu - one started secondary's block in the SMP page (reloc_args.h). */
 struct kreloc_smp_cpu {
@@ -112,6 +115,23 @@ void kreloc_reloc_install(const struct kreloc_handoff *h, uint64_t flags);
  */
 void kreloc_reloc_smp_setup(const struct kreloc_handoff *h, uint64_t smp, uint64_t uart, bool smc);
 
+/**
+ * kreloc_reloc_record() - what the next kernel learns of this hand-off
+ * besides the trampoline's own stamps: mailbox slots 3-5 (mailbox.h).
+ * @h:           after kreloc_reloc_install() (and kreloc_reloc_smp_setup())
+ * @entered_at:  CNTVCT_EL0 when the embedder was entered
+ * @entered_inst: PMEVCNTR0 then (0 without a PMU that counts instructions)
+ * @verified:    kreloc_handoff_verify() returned 0 for this hand-off
+ * @cpus:        CPUs that copy (1, or the boot CPU and those started)
+ *
+ * Bytes copied with the MMU on and off come from @h (its final mode and
+ * the list prepare() proved).  Writes the parameter block and cleans it to
+ * PoC again; the trampoline copies these words into the mailbox with its
+ * COPIED stamp.  Without this call the slots stay zero.
+ */
+void kreloc_reloc_record(const struct kreloc_handoff *h, uint64_t entered_at, uint64_t entered_inst,
+			 bool verified, unsigned int cpus);
+
 /** kreloc_reloc_entry() - physical address of entry point @kind in @page. */
 uint64_t kreloc_reloc_entry(uint64_t page, enum kreloc_reloc_kind kind);
 
@@ -144,7 +164,7 @@ void kreloc_mmu_on(uint64_t ttbr, uint64_t tcr, uint64_t mair, uint64_t sctlr_se
 void kreloc_mmu_off(void);
 
 /** Where in the control page the parameter block goes. */
-#define KRELOC_RELOC_ARGS_AT	(4096 - RELOC_ARGS_SIZE)
+#define KRELOC_RELOC_ARGS_AT	RELOC_ARGS_AT
 
 /**
  * kreloc_reloc_enter() - the point of no return: jump to the installed

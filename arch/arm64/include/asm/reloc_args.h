@@ -20,7 +20,11 @@
 #define RELOC_ARGS_FLAGS	72	/* RELOC_FLAG_* */
 #define RELOC_ARGS_SMP		80	/* PA of the SMP page (below), 0 for one CPU */
 #define RELOC_ARGS_UART		88	/* PA of a PL011 for a last word, 0 for none */
-#define RELOC_ARGS_SIZE		96
+#define RELOC_ARGS_RECORD	96	/* mailbox slots 3-5, copied after the copy (mailbox.h) */
+#define RELOC_ARGS_SIZE		144
+
+/* The parameter block ends the control page, the trampolines start it. */
+#define RELOC_ARGS_AT		(4096 - RELOC_ARGS_SIZE)
 
 #define RELOC_FLAG_PMU_BIT	0	/* PMEVCNTR0 counts instructions: stamp it too */
 #define RELOC_FLAG_SMC_BIT	1	/* PSCI conduit is SMC (else HVC) */
