@@ -931,8 +931,8 @@ def run_smp(ctx, size, cpus, mem, name):
     kreloc-mmu packs it, with --verify and --cpus @cpus, booted on
     `-smp 2 -accel tcg,thread=multi` without icount, no debugger (nothing
     stops the guest).  The figures are the shim's report's, in generic
-    counter ticks: verify (the shim's SHA-256 of the payload, boot CPU
-    only), relocate (trampoline entry to every CPU's share copied: the
+    counter ticks: verify (the shim's SHA-256 of the payload: with
+    --cpus 2 chunk tables, hashed on both CPUs), relocate (trampoline entry to every CPU's share copied: the
     mailbox's first two stamps) and handoff (to the jump: the others'
     CPU_OFF waited for); and the whole QEMU run in host seconds, with the
     host CPU time QEMU took (every thread)."""

@@ -66,6 +66,10 @@ static struct kreloc_blob *slot_of(struct kreloc_bundle *b, uint32_t type)
 		return &b->dtb;
 	case KRELOC_BUNDLE_NESTED:
 		return &b->nested;
+	case KRELOC_BUNDLE_IMAGE_CHUNKS:
+		return &b->image_chunks;
+	case KRELOC_BUNDLE_INITRD_CHUNKS:
+		return &b->initrd_chunks;
 	default:
 		return NULL;
 	}
@@ -132,9 +136,11 @@ static int parse_data(const uint8_t *e, uint32_t type, uint64_t table_end, uint6
 	uint64_t len = kreloc_le64(e + BE_LENGTH);
 	uint64_t align = kreloc_le64(e + BE_ALIGN);
 	bool paged = kreloc_le32(e + BE_FLAGS) & KRELOC_BUNDLE_F_PAGES;
+	bool table = type == KRELOC_BUNDLE_IMAGE_CHUNKS || type == KRELOC_BUNDLE_INITRD_CHUNKS;
 	struct kreloc_blob *slot = slot_of(b, type);
 
-	if (!paged && (kreloc_le64(e + BE_ADDR) || kreloc_le64(e + BE_SIZE)))
+	/* size: a paged blob's length, a chunk table's chunk size (checked with its blob) */
+	if (!paged && (kreloc_le64(e + BE_ADDR) || (!table && kreloc_le64(e + BE_SIZE))))
 		return KRELOC_E_BUNDLE_ENTRY;
 	/* Only the command line may be empty (it then clears bootargs). */
 	if (len == 0 && type != KRELOC_BUNDLE_CMDLINE)
@@ -150,6 +156,33 @@ static int parse_data(const uint8_t *e, uint32_t type, uint64_t table_end, uint6
 	slot->data = b->base + off;
 	slot->len = len;
 	slot->sha256 = e + BE_SHA256;
+	if (table)
+		slot->chunk_size = kreloc_le64(e + BE_SIZE);
+	return 0;
+}
+
+/*
+ * Mark @blob chunked by the table entry @t, once the table is proven to
+ * be its own: blob present, chunk size a power of two in range, one digest
+ * for each chunk of its length (no overflow: at most 2^52 chunks of 32
+ * bytes), the blob's digest the table's (the root).
+ */
+static int link_chunks(struct kreloc_blob *blob, const struct kreloc_blob *t)
+{
+	uint64_t cs = t->chunk_size, n;
+
+	if (!t->sha256)
+		return 0;
+	if (!blob->sha256 || !KRELOC_IS_POW2(cs) || cs < KRELOC_CHUNK_SIZE_MIN ||
+	    cs > KRELOC_CHUNK_SIZE_MAX)
+		return KRELOC_E_CHUNKS_TABLE;
+	n = blob->len / cs + (blob->len % cs != 0);
+	if (t->len % KRELOC_SHA256_SIZE || t->len / KRELOC_SHA256_SIZE != n ||
+	    memcmp(blob->sha256, t->sha256, KRELOC_SHA256_SIZE))
+		return KRELOC_E_CHUNKS_TABLE;
+	blob->chunks = t->data;
+	blob->nr_chunks = n;
+	blob->chunk_size = cs;
 	return 0;
 }
 
@@ -188,7 +221,8 @@ static uint64_t blob_bytes(const struct kreloc_blob *v)
 /* Do any two data entries share a byte?  Ranges are known not to wrap. */
 static bool data_overlap(const struct kreloc_bundle *b)
 {
-	const struct kreloc_blob *v[] = { &b->image, &b->initrd, &b->cmdline, &b->dtb, &b->nested };
+	const struct kreloc_blob *v[] = { &b->image, &b->initrd, &b->cmdline, &b->dtb, &b->nested,
+					  &b->image_chunks, &b->initrd_chunks };
 
 	for (size_t i = 0; i < KRELOC_ARRAY_SIZE(v); i++) {
 		for (size_t j = i + 1; j < KRELOC_ARRAY_SIZE(v); j++) {
@@ -206,15 +240,18 @@ static bool data_overlap(const struct kreloc_bundle *b)
  * kreloc_bundle_parse() - see bundle.h.
  *
  * Order of checks (the first failing one is reported): NULL arguments
- * (KRELOC_E_INVAL); len < 64 (TRUNCATED); magic (MAGIC); version (VERSION);
+ * (KRELOC_E_INVAL); len < 64 (TRUNCATED); magic (MAGIC); version not 1 or
+ * 2 (VERSION);
  * header_size, entry_size, options (unknown bit, mode > CLASSIC, granule >
  * 64K, CPUs > 64), reserved bytes (HEADER); nr_entries 0 or > 16 (ENTRY); total_size
  * smaller than header + entry table (HEADER); total_size > len (TRUNCATED);
- * then each entry in table order: type, flags (unknown bits, or F_PAGES on
- * a type other than IMAGE and INITRD: ENTRY); for PRESERVE nonzero
+ * then each entry in table order: type (a chunk table in a version 1
+ * bundle: ENTRY), flags (unknown bits, or F_PAGES on a type other than
+ * IMAGE and INITRD: ENTRY); for PRESERVE nonzero
  * offset/length/align/digest or a ninth PRESERVE (ENTRY), empty or not
  * 4 KiB-aligned range (RANGE), wrapping range (KRELOC_E_OVERFLOW); for data
- * entries nonzero addr/size or an empty non-CMDLINE entry (ENTRY), align not
+ * entries nonzero addr or size (a chunk table may have a size), or an
+ * empty non-CMDLINE entry (ENTRY), align not
  * a power of two <= 2 MiB, offset misaligned, inside the header or entry
  * table, or data past total_size (RANGE), a second entry of the same type
  * (MISSING); for a paged entry (which may have a size) then nonzero addr,
@@ -223,7 +260,11 @@ static bool data_overlap(const struct kreloc_bundle *b)
  * overlaps, page tables included (OVERLAP), no IMAGE (MISSING), an INITRD
  * and a NESTED (ENTRY), more than KRELOC_BUNDLE_MAX_PAGE_RUNS page-table
  * runs (KRELOC_E_PAGES_RUNS), command line longer than KRELOC_CMDLINE_MAX
- * or holding a NUL (CMDLINE).
+ * or holding a NUL (CMDLINE); then the chunk tables, IMAGE's first: one
+ * whose blob is absent, chunk size not a power of two in
+ * KRELOC_CHUNK_SIZE_MIN..MAX, length not 32 * ceil(blob length / chunk
+ * size), or digest not the blob's, and a version 2 bundle with no chunk
+ * table (KRELOC_E_CHUNKS_TABLE).
  * Bytes between entries' data (padding) are not checked.  @out is written
  * only on success; its pointers point into @buf.
  */
@@ -232,7 +273,7 @@ int kreloc_bundle_parse(const void *buf, uint64_t len, struct kreloc_bundle *out
 	const uint8_t *p = buf;
 	struct kreloc_bundle b;
 	uint64_t total, table_end;
-	uint32_t nr;
+	uint32_t nr, version;
 	int err;
 
 	if (!buf || !out)
@@ -241,7 +282,8 @@ int kreloc_bundle_parse(const void *buf, uint64_t len, struct kreloc_bundle *out
 		return KRELOC_E_BUNDLE_TRUNCATED;
 	if (memcmp(p + BH_MAGIC, KRELOC_BUNDLE_MAGIC, 8) != 0)
 		return KRELOC_E_BUNDLE_MAGIC;
-	if (kreloc_le32(p + BH_VERSION) != KRELOC_BUNDLE_VERSION)
+	version = kreloc_le32(p + BH_VERSION);
+	if (version != KRELOC_BUNDLE_VERSION && version != KRELOC_BUNDLE_VERSION_CHUNKS)
 		return KRELOC_E_BUNDLE_VERSION;
 	if (kreloc_le32(p + BH_HEADER_SIZE) != KRELOC_BUNDLE_HEADER_SIZE ||
 	    kreloc_le32(p + BH_ENTRY_SIZE) != KRELOC_BUNDLE_ENTRY_SIZE ||
@@ -271,7 +313,8 @@ int kreloc_bundle_parse(const void *buf, uint64_t len, struct kreloc_bundle *out
 		uint32_t type = kreloc_le32(e + BE_TYPE);
 		uint32_t flags = kreloc_le32(e + BE_FLAGS);
 
-		if (type < KRELOC_BUNDLE_IMAGE || type > KRELOC_BUNDLE_PRESERVE ||
+		if (type < KRELOC_BUNDLE_IMAGE || type > KRELOC_BUNDLE_INITRD_CHUNKS ||
+		    (type > KRELOC_BUNDLE_PRESERVE && version != KRELOC_BUNDLE_VERSION_CHUNKS) ||
 		    (flags & ~KRELOC_BUNDLE_F_PAGES) ||
 		    (flags && type != KRELOC_BUNDLE_IMAGE && type != KRELOC_BUNDLE_INITRD))
 			return KRELOC_E_BUNDLE_ENTRY;
@@ -294,8 +337,14 @@ int kreloc_bundle_parse(const void *buf, uint64_t len, struct kreloc_bundle *out
 	    KRELOC_BUNDLE_MAX_PAGE_RUNS)
 		return KRELOC_E_PAGES_RUNS;
 	err = check_cmdline(&b.cmdline);
+	if (!err)
+		err = link_chunks(&b.image, &b.image_chunks);
+	if (!err)
+		err = link_chunks(&b.initrd, &b.initrd_chunks);
 	if (err)
 		return err;
+	if (version == KRELOC_BUNDLE_VERSION_CHUNKS && !b.image.chunks && !b.initrd.chunks)
+		return KRELOC_E_CHUNKS_TABLE;
 	*out = b;
 	return 0;
 }
@@ -329,17 +378,11 @@ unsigned int kreloc_bundle_granule_shift(const struct kreloc_bundle *b)
 	}
 }
 
-/* SHA-256 of a blob, fed in chunks so a 64-bit length never truncates to size_t. */
-static bool blob_ok(const struct kreloc_blob *blob)
+/* SHA-256 of @len bytes at @d, fed in pieces so a 64-bit length never truncates to size_t. */
+static void digest(const uint8_t *d, uint64_t left, uint8_t md[KRELOC_SHA256_SIZE])
 {
 	struct kreloc_sha256 s;
-	uint8_t md[KRELOC_SHA256_SIZE];
-	const uint8_t *d = blob->data;
-	uint64_t left = blob->len;
 
-	/* absent, or paged: its bytes are in physical pages, not here */
-	if (!blob->sha256 || blob->pages)
-		return true;
 	kreloc_sha256_init(&s);
 	while (left) {
 		size_t n = left > (1U << 30) ? (size_t)1 << 30 : (size_t)left;
@@ -349,7 +392,29 @@ static bool blob_ok(const struct kreloc_blob *blob)
 		left -= n;
 	}
 	kreloc_sha256_final(&s, md);
-	return memcmp(md, blob->sha256, KRELOC_SHA256_SIZE) == 0;
+}
+
+/* A blob against its digest, or a chunked one against its table, chunk by chunk. */
+static bool blob_ok(const struct kreloc_blob *blob)
+{
+	uint8_t md[KRELOC_SHA256_SIZE];
+
+	/* absent, or paged: its bytes are in physical pages, not here */
+	if (!blob->sha256 || blob->pages)
+		return true;
+	if (!blob->chunks) {
+		digest(blob->data, blob->len, md);
+		return memcmp(md, blob->sha256, KRELOC_SHA256_SIZE) == 0;
+	}
+	for (uint64_t i = 0; i < blob->nr_chunks; i++) {
+		uint64_t off = i * blob->chunk_size;
+		uint64_t n = blob->len - off < blob->chunk_size ? blob->len - off : blob->chunk_size;
+
+		digest(blob->data + off, n, md);
+		if (memcmp(md, blob->chunks + i * KRELOC_SHA256_SIZE, KRELOC_SHA256_SIZE))
+			return false;
+	}
+	return true;
 }
 
 /**
@@ -360,7 +425,8 @@ int kreloc_bundle_verify(const struct kreloc_bundle *b)
 	if (!b)
 		return KRELOC_E_INVAL;
 	if (!blob_ok(&b->image) || !blob_ok(&b->initrd) || !blob_ok(&b->cmdline) ||
-	    !blob_ok(&b->dtb) || !blob_ok(&b->nested))
+	    !blob_ok(&b->dtb) || !blob_ok(&b->nested) || !blob_ok(&b->image_chunks) ||
+	    !blob_ok(&b->initrd_chunks))
 		return KRELOC_E_BUNDLE_CHECKSUM;
 	return 0;
 }

@@ -7,6 +7,7 @@
  * to run C: FP/SIMD access, BSS, stack, our own relocations, vectors.
  */
 #include <asm/sysreg.h>
+#include "smp_boot.h"
 
 #define R_AARCH64_RELATIVE	1027
 
@@ -146,3 +147,91 @@ primary_entry:
 	bl	shim_main			// never returns
 9:	wfi
 	b	9b
+
+/*
+ * A secondary the shim starts before the point of no return to hash its
+ * share of the payload's chunks (smp.c): PSCI CPU_ON enters here at the
+ * boot CPU's EL, MMU off, x0 = its struct smp_boot, which the boot CPU
+ * cleaned to PoC (we read it uncached).  The same EL set-up as the boot
+ * CPU's above (no BSS, no relocations: both are done), the shim's runtime
+ * tables with the boot CPU's TCR, MAIR and SCTLR bits, its own stack, then
+ * C: smp_secondary_main() never returns.
+ */
+	.text
+	.globl	shim_secondary_entry
+shim_secondary_entry:
+	msr	daifset, #0xf			// no interrupt may reach us: no handlers for them
+	mov	x19, x0
+	mrs	x20, CurrentEL
+	ubfx	x20, x20, #2, #2
+	mrs	x0, ID_AA64MMFR3_EL1		// FEAT_TCR2: no PIE/POE left by firmware, as above
+	ands	x0, x0, #0xf
+	b.eq	20f
+	cmp	x20, #2
+	b.eq	21f
+	msr	TCR2_EL1, xzr
+	b	20f
+21:	msr	TCR2_EL2, xzr
+20:	cmp	x20, #2
+	b.eq	22f
+	ldr	x0, =SCTLR_EL1_TAKEOVER		// whole, as for the boot CPU
+	msr	sctlr_el1, x0
+	isb					// in effect before the next access
+	mrs	x0, cpacr_el1
+	orr	x0, x0, #CPACR_FPEN		// SHA-256 and C use the FP/SIMD registers
+	msr	cpacr_el1, x0
+	b	23f
+22:	mrs	x0, hcr_el2
+	bic	x0, x0, #(1 << HCR_E2H_BIT)	// the non-VHE layout, as the boot CPU's (it
+	msr	hcr_el2, x0			// refused a CPU where E2H sticks at 1)
+	isb					// E2H in effect before the EL2 registers below
+	ldr	x0, =SCTLR_EL2_TAKEOVER
+	msr	sctlr_el2, x0
+	isb					// in effect before the next access
+	mrs	x0, cptr_el2
+	bic	x0, x0, #CPTR_EL2_TFP
+	msr	cptr_el2, x0
+23:	isb					// FP enabled before any FP instruction
+	adrp	x0, shim_vectors
+	add	x0, x0, :lo12:shim_vectors
+	cmp	x20, #2
+	b.eq	24f
+	msr	vbar_el1, x0
+	b	25f
+24:	msr	vbar_el2, x0
+25:	isb					// vectors in place before anything can fault
+	/*
+	 * The shim's code lies where an earlier owner's may have run on this
+	 * PE: once SCTLR.I is on, its instruction cache must not hit on
+	 * their lines (the boot CPU's loader made the image coherent to PoC,
+	 * not this PE's I-cache).
+	 */
+	ic	iallu
+	dsb	nsh				// invalidation complete ...
+	isb					// ... before the next fetch
+	ldp	x0, x1, [x19, #SMP_BOOT_TTBR]
+	ldp	x2, x3, [x19, #SMP_BOOT_MAIR]
+	ldr	x4, [x19, #SMP_BOOT_SCTLR_CLEAR]
+	ldr	x21, [x19, #SMP_BOOT_SP]
+	bl	kreloc_mmu_on			// tables walked cacheably: what the boot CPU wrote is seen
+	mov	sp, x21				// stack used only with the caches on: coherent
+	mov	x0, x19
+	bl	smp_secondary_main		// never returns
+26:	wfi
+	b	26b
+
+/*
+ * void shim_secondary_exit(uint64_t ctx, uint64_t entry): MMU and caches
+ * off, then to @entry with x0 = @ctx, as PSCI CPU_ON would have entered
+ * it.  Nothing below touches memory: the fetches continue at the same
+ * addresses (identity map) and come from memory, where the loader and
+ * head.S left this code; the control page's entry was cleaned to PoC by the
+ * boot CPU before it started us.
+ */
+	.globl	shim_secondary_exit
+shim_secondary_exit:
+	mov	x19, x0
+	mov	x20, x1
+	bl	kreloc_mmu_off			// its DSB: our last stores (the result) complete first
+	mov	x0, x19
+	br	x20

@@ -13,6 +13,7 @@
 #include <asm/reloc.h>
 #include <asm/sysreg.h>
 #include <kreloc/bundle.h>
+#include <kreloc/chunks.h>
 #include <kreloc/error.h>
 #include <kreloc/fdt.h>
 #include <kreloc/handoff.h>
@@ -66,9 +67,12 @@ struct shim_state {
 	const char *sha_impl;		/* SHA-256 for the tree and verify(): "ce" or "portable" ... */
 	kreloc_sha256_blocks_fn sha_blocks;	/* ... its block function (NULL: C) ... */
 	struct pmu_sample verify_cost;	/* ... and what it cost */
+	struct kreloc_chunks_check chunks;	/* chunked blobs (bundle.h, version 2) ... */
+	uint64_t nr_chunks;		/* ... and their chunks: 0 when none */
 	uint64_t plain_copy;		/* KRELOC_OPT_MEASURE_COPY: its cost ... */
 	uint64_t plain_copy_bytes;	/* ... and size */
 	struct pmu_sample t_start, t_planned, t_staged, t_prepared;
+	struct pmu_sample t_verified, t_gathered;	/* several CPUs: smp_gather()'s span */
 	uint64_t smp_page;		/* the SMP page, 0 when relocating on this CPU alone */
 	struct smp_result smp;		/* the CPUs started and their shares */
 };
@@ -154,6 +158,8 @@ static enum smp_simulate smp_simulation(void)
 		return SMP_SIMULATE_LATE;
 	if (bootargs_has("kreloc.simulate=cpu-hang"))
 		return SMP_SIMULATE_HANG;
+	if (bootargs_has("kreloc.simulate=cpu-hash-late"))
+		return SMP_SIMULATE_HASH_LATE;
 	return SMP_SIMULATE_NONE;
 }
 
@@ -444,7 +450,9 @@ static void plan(void)
 		.fdt_buf = fdt_buf, .fdt_buf_size = sizeof(fdt_buf),
 		.preserve = b->preserve, .nr_preserve = b->nr_preserve,
 		.live = st.gic.lpi.table, .nr_live = st.gic.lpi.nr_table,
-		.image_sha256 = b->image.sha256, .initrd_sha256 = initrd->sha256,
+		/* a chunked blob's digest is its root: checked chunk by chunk (verify()) */
+		.image_sha256 = b->image.chunks ? NULL : b->image.sha256,
+		.initrd_sha256 = initrd->chunks ? NULL : initrd->sha256,
 	};
 	unsigned int n = 0;
 
@@ -544,7 +552,11 @@ static kreloc_sha256_blocks_fn pick_sha256(void)
 	return kreloc_sha256_blocks_ce;
 }
 
-/* Prove the staged pages are the payload, just before the point of no return. */
+/*
+ * Prove the staged pages are the payload, just before the point of no
+ * return: the segments with a whole digest here, the chunked blobs on
+ * every CPU started (smp_hash(): this one alone when none was).
+ */
 static void verify(void)
 {
 	struct pmu_sample a, b;
@@ -552,9 +564,17 @@ static void verify(void)
 	pmu_sample(&a);
 	check(kreloc_handoff_verify(&st.h, shim_phys_read, NULL, st.sha_blocks),
 	      "verify staged payload");
+	if (st.nr_chunks)
+		smp_hash(&st.chunks, st.sha_blocks, smp_simulation(), &st.smp);
 	pmu_sample(&b);
 	pmu_delta(&a, &b, &st.verify_cost);
-	shim_printf("kreloc: staged payload matches its SHA-256 digests (%s)\n", st.sha_impl);
+	shim_printf("kreloc: staged payload matches its SHA-256 digests (%s)", st.sha_impl);
+	if (st.nr_chunks) {
+		shim_printf("; %lu chunks on %u CPUs:", st.nr_chunks, st.smp.hash_cpus);
+		for (unsigned int i = 0; i <= st.smp.started; i++)
+			shim_printf(" %lu", st.smp.chunks[i]);
+	}
+	shim_printf("\n");
 }
 
 /*
@@ -608,6 +628,14 @@ static void report_phases(const char *name, bool inst)
 		struct pmu_sample d;
 
 		pmu_delta(t[i], t[i + 1], &d);
+		/* on several CPUs, after verify(): waiting for them, the split */
+		if (i == 2 && st.smp_page) {
+			struct pmu_sample g;
+
+			pmu_delta(&st.t_verified, &st.t_gathered, &g);
+			d.ticks += g.ticks;
+			d.inst += g.inst;
+		}
 		shim_printf("%s\"%s\":%lu", i ? "," : "", phase[i], inst ? d.inst : d.ticks);
 	}
 	/* the plain copy counts instructions when the PMU can, else ticks */
@@ -662,9 +690,19 @@ static void report(void)
 	shim_printf("],");
 	if (st.plain_copy_bytes)
 		shim_printf("\"plain_copy_bytes\":%lu,", st.plain_copy_bytes);
-	if (b->options & KRELOC_OPT_VERIFY)
-		shim_printf("\"verify\":{\"sha256\":\"%s\",\"ticks\":%lu,\"instructions\":%lu},",
+	if (b->options & KRELOC_OPT_VERIFY) {
+		shim_printf("\"verify\":{\"sha256\":\"%s\",\"ticks\":%lu,\"instructions\":%lu",
 			    st.sha_impl, st.verify_cost.ticks, st.verify_cost.inst);
+		/* chunks each CPU hashed: this one (shares taken over included), then the others */
+		if (st.nr_chunks) {
+			shim_printf(",\"chunks\":%lu,\"cpus\":%u,\"cpu_chunks\":[", st.nr_chunks,
+				    st.smp.hash_cpus);
+			for (unsigned int i = 0; i <= st.smp.started; i++)
+				shim_printf("%s%lu", i ? "," : "", st.smp.chunks[i]);
+			shim_printf("]");
+		}
+		shim_printf("},");
+	}
 	report_phases("ticks", false);
 	if (pmu_has_instructions()) {
 		shim_printf(",");
@@ -734,20 +772,37 @@ void shim_main(void *fdt, uint64_t el, uint64_t base, uint64_t hcr_el2)
 	kind = st.h.mode == KRELOC_MODE_CLASSIC ? KRELOC_RELOC_CLASSIC :
 	       st.el == 2 ? KRELOC_RELOC_MMU_EL2 : KRELOC_RELOC_MMU_EL1;
 	check_el2_regime("before the hand-off at EL2");
+	/* Chunk tables against their roots, before any CPU hashes by them. */
+	if (st.bundle.options & KRELOC_OPT_VERIFY) {
+		int64_t n = kreloc_chunks_check_init(&st.chunks, &st.h, &st.bundle.image,
+						     &st.bundle.initrd, st.sha_blocks);
+
+		check(n < 0 ? (int)n : 0, "chunk tables");
+		st.nr_chunks = (uint64_t)n;
+	}
 	/*
-	 * The others start now, and wait in the control page for the point of
-	 * no return.  On one CPU nothing is looked up: that is set-up time.
+	 * The others start now: they hash their share of the chunks in the
+	 * shim when verify() says go, then wait in the control page for the
+	 * point of no return.  On one CPU nothing is looked up: that is set-up
+	 * time.
 	 */
-	st.smp = (struct smp_result){ .cpus = 1 };
+	st.smp = (struct smp_result){ .cpus = 1, .hash_cpus = 1 };
 	if (kreloc_bundle_cpus(&st.bundle) > 1)
-		st.smp_page = smp_bring_up(&st.h, st.fdt_view, kreloc_bundle_cpus(&st.bundle),
-					   (unsigned int)st.el, st.uart, smp_simulation(), &st.smp);
+		st.smp_page = smp_start(&st.h, st.fdt_view, kreloc_bundle_cpus(&st.bundle),
+					(unsigned int)st.el, st.uart, &st.runtime,
+					st.nr_chunks ? &st.chunks : NULL, st.sha_blocks,
+					smp_simulation(), &st.smp);
 	if (st.smp_page)
 		kind = st.el == 2 ? KRELOC_RELOC_SMP_EL2 : KRELOC_RELOC_SMP_EL1;
 	st.tramp_entry = kreloc_reloc_entry(st.h.control, kind);
 	pmu_sample(&st.t_prepared);
 	if (st.bundle.options & KRELOC_OPT_VERIFY)
 		verify();
+	if (st.smp_page) {
+		pmu_sample(&st.t_verified);
+		smp_gather(&st.h, smp_simulation(), &st.smp);
+		pmu_sample(&st.t_gathered);
+	}
 	if (st.h.mode == KRELOC_MODE_MMU && (st.bundle.options & KRELOC_OPT_MEASURE_COPY))
 		measure_plain_copy();
 	report();

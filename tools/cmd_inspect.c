@@ -180,6 +180,8 @@ static const char *entry_type_name(uint32_t t)
 		[KRELOC_BUNDLE_DTB] = "dtb",
 		[KRELOC_BUNDLE_NESTED] = "nested",
 		[KRELOC_BUNDLE_PRESERVE] = "preserve",
+		[KRELOC_BUNDLE_IMAGE_CHUNKS] = "image-chunks",
+		[KRELOC_BUNDLE_INITRD_CHUNKS] = "initrd-chunks",
 	};
 
 	return t < KRELOC_ARRAY_SIZE(names) && names[t] ? names[t] : "unknown";
@@ -230,6 +232,26 @@ static void describe_paged(const struct kreloc_blob *blob, uint32_t i, uint32_t 
 	}
 }
 
+/*
+ * A chunked blob's bytes against its chunk table (bundle.h): the index of
+ * the first chunk that differs, or -1.  The root is the table's digest,
+ * checked as that entry's own.
+ */
+static int64_t first_bad_chunk(const struct kreloc_blob *v)
+{
+	uint8_t md[KRELOC_SHA256_SIZE];
+
+	for (uint64_t k = 0; k < v->nr_chunks; k++) {
+		uint64_t off = k * v->chunk_size;
+		uint64_t n = v->len - off < v->chunk_size ? v->len - off : v->chunk_size;
+
+		kreloc_sha256(v->data + off, (size_t)n, md);
+		if (memcmp(md, v->chunks + k * KRELOC_SHA256_SIZE, sizeof(md)))
+			return (int64_t)k;
+	}
+	return -1;
+}
+
 static void describe_entries(const struct kreloc_bundle *b, bool json, struct problems *pr)
 {
 	uint32_t nr = kreloc_le32(b->base + 24);
@@ -246,6 +268,8 @@ static void describe_entries(const struct kreloc_bundle *b, bool json, struct pr
 		uint64_t align = kreloc_le64(e + 24);
 		char where[48], digest[2 * KRELOC_SHA256_SIZE + 1];
 		uint8_t md[KRELOC_SHA256_SIZE];
+		const struct kreloc_blob *chunked;
+		int64_t bad = -1;
 		bool ok;
 
 		snprintf(where, sizeof(where), "entry %u (%s)", i, entry_type_name(type));
@@ -269,8 +293,16 @@ static void describe_entries(const struct kreloc_bundle *b, bool json, struct pr
 				       type, json);
 			continue;
 		}
-		kreloc_sha256(b->base + off, (size_t)len, md);
-		ok = memcmp(md, e + 48, KRELOC_SHA256_SIZE) == 0;
+		chunked = type == KRELOC_BUNDLE_IMAGE ? &b->image :
+			  type == KRELOC_BUNDLE_INITRD ? &b->initrd : NULL;
+		if (chunked && chunked->chunks) {
+			bad = first_bad_chunk(chunked);
+			ok = bad < 0;
+		} else {
+			kreloc_sha256(b->base + off, (size_t)len, md);
+			ok = memcmp(md, e + 48, KRELOC_SHA256_SIZE) == 0;
+			chunked = NULL;
+		}
 		if (!ok)
 			add_problem(pr, KRELOC_E_BUNDLE_CHECKSUM, where);
 		cli_hex(digest, e + 48, KRELOC_SHA256_SIZE);
@@ -284,6 +316,16 @@ static void describe_entries(const struct kreloc_bundle *b, bool json, struct pr
 			       "\n      sha256 %s %s\n", i, entry_type_name(type), off, len, align,
 			       digest, ok ? "ok" : "MISMATCH");
 		}
+		if (chunked && json)
+			printf(", \"chunks\": %" PRIu64 ", \"chunk_size\": %" PRIu64
+			       ", \"first_bad_chunk\": %" PRId64, chunked->nr_chunks,
+			       chunked->chunk_size, bad);
+		else if (chunked && ok)
+			printf("      root of %" PRIu64 " chunks of %" PRIu64 " KiB, every one ok\n",
+			       chunked->nr_chunks, chunked->chunk_size >> 10);
+		else if (chunked)
+			printf("      root of %" PRIu64 " chunks of %" PRIu64 " KiB, chunk %" PRId64
+			       " MISMATCH\n", chunked->nr_chunks, chunked->chunk_size >> 10, bad);
 
 		if (type == KRELOC_BUNDLE_IMAGE) {
 			if (json)

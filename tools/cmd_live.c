@@ -674,8 +674,11 @@ static int run_load(const struct live_opts *o, enum live_mode mode)
 	struct kreloc_live_input li;
 	struct kreloc_live_plan plan;
 	struct live_state s;
-	struct os_stage st;
+	struct os_stage st = { 0 };
 	uint64_t n_img, n_ird, bad = 0, *pa = NULL, *pa2 = NULL;
+	/* verification on several CPUs: chunk tables (bundle.h), hashed as the holder copies */
+	bool chunks = !o->no_verify &&
+		      (o->options & KRELOC_OPT_CPUS_MASK) >> KRELOC_OPT_CPUS_SHIFT > 1;
 	const char *culprit = "?";
 	char why[256] = "";
 	long holder = 0;
@@ -721,9 +724,10 @@ static int run_load(const struct live_opts *o, enum live_mode mode)
 		compact_set = !e && compact_prev != 0;
 	}
 	if (mode == MODE_PLAN) {
-		e = os_stage_local(o->image, o->initrd, &st, why, sizeof(why));
+		e = os_stage_local(o->image, o->initrd, chunks, &st, why, sizeof(why));
 	} else {
-		holder = os_holder_start(o->image, o->initrd, !o->no_verify, &st, why, sizeof(why));
+		holder = os_holder_start(o->image, o->initrd, !o->no_verify, chunks, &st, why,
+					 sizeof(why));
 		e = holder < 0 ? (int)holder : 0;
 	}
 	if (e) {
@@ -764,9 +768,11 @@ static int run_load(const struct live_opts *o, enum live_mode mode)
 	li.image.size = st.image_size;
 	li.image.pages = pa;
 	memcpy(li.image.sha256, st.image_sha, 32);
+	li.image.chunks = st.image_chunks;
 	li.initrd.size = st.initrd_size;
 	li.initrd.pages = st.initrd_size ? pa + n_img : NULL;
 	memcpy(li.initrd.sha256, st.initrd_sha, 32);
+	li.initrd.chunks = st.initrd_size ? st.initrd_chunks : NULL;
 	li.cmdline = in.cmdline;
 	li.next_dtb = in.dtb;
 	li.next_dtb_len = in.dtb_len;
@@ -860,6 +866,8 @@ out:
 	kreloc_live_free(&plan);
 	free(pa);
 	free(pa2);
+	free(st.image_chunks);
+	free(st.initrd_chunks);
 	inputs_free(&in);
 	return rc;
 }

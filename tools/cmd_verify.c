@@ -12,6 +12,7 @@
 
 #include <libfdt.h>
 
+#include <kreloc/chunks.h>
 #include <kreloc/error.h>
 #include <kreloc/fdt.h>
 #include <kreloc/mailbox.h>
@@ -229,14 +230,29 @@ bad:
 static void check_digests(const struct planner *pl, struct verdict *v)
 {
 	const struct planner_run *r = &pl->run;
-	int err = kreloc_handoff_verify(&r->h, kreloc_sim_phys_read, r->sim, kreloc_sha256_blocks);
+	const struct kreloc_bundle *b = &pl->bundle;
+	struct kreloc_chunks_check c;
+	uint64_t bad = 0;
+	int64_t n = kreloc_chunks_check_init(&c, &r->h, &b->image, &b->initrd,
+					     kreloc_sha256_blocks);
+	int err = n < 0 ? (int)n : kreloc_handoff_verify(&r->h, kreloc_sim_phys_read, r->sim,
+							 kreloc_sha256_blocks);
 
-	if (err)
+	/* chunked blobs (bundle.h): every chunk, as one CPU of the shim would */
+	if (!err && n > 0)
+		err = kreloc_chunks_check(&c, kreloc_sim_phys_read, r->sim, kreloc_sha256_blocks, 0,
+					  (uint64_t)n, &bad);
+	if (err == KRELOC_E_BUNDLE_CHECKSUM && n > 0)
+		set(v, C_DIGESTS, ST_FAIL, "the staged copy is not the payload: %s (%s; chunk "
+		    "%" PRIu64 " of %" PRId64 " if chunked, else a whole digest)",
+		    kreloc_strerror(err), kreloc_errname(err), bad, n);
+	else if (err)
 		set(v, C_DIGESTS, ST_FAIL, "the staged copy is not the payload: %s (%s)",
 		    kreloc_strerror(err), kreloc_errname(err));
 	else
 		set(v, C_DIGESTS, ST_OK, "the staged pages of the Image%s and the tree hash to "
-		    "their SHA-256s", r->p.initrd_len ? ", the initrd" : "");
+		    "their SHA-256s%s", r->p.initrd_len ? ", the initrd" : "",
+		    n > 0 ? " (the Image and initrd per chunk, under their roots)" : "");
 }
 
 static void check_loader(const struct planner *pl, struct verdict *v)

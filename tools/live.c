@@ -12,6 +12,7 @@
 #include <libfdt.h>
 
 #include <kreloc/bundle.h>
+#include <kreloc/chunks.h>
 #include <kreloc/error.h>
 #include <kreloc/fdt.h>
 #include <kreloc/image.h>
@@ -40,7 +41,7 @@ _Static_assert(KRELOC_KEXEC_STUB_SHIM_OFF + 8 <= sizeof(kreloc_kexec_stub_bytes)
 _Static_assert(sizeof(kreloc_kexec_stub_bytes) <= KRELOC_SZ_4K, "stub larger than its page");
 
 /* The bundle's entries, in the order they are written. */
-enum { ENT_IMAGE, ENT_INITRD, ENT_CMDLINE, ENT_DTB, ENT_MAX };
+enum { ENT_IMAGE, ENT_IMAGE_CHUNKS, ENT_INITRD, ENT_INITRD_CHUNKS, ENT_CMDLINE, ENT_DTB, ENT_MAX };
 
 /* Ranges no destination may touch: @avoid, the payload's runs, placed segments. */
 #define LIVE_MAX_CLEAR	(KRELOC_LIVE_MAX_AVOID + KRELOC_BUNDLE_MAX_PAGE_RUNS + \
@@ -217,7 +218,20 @@ struct bundle_item {
 	const void *data;			/* bytes in the bundle otherwise */
 	uint64_t length;
 	uint64_t offset;
+	uint64_t size;				/* a chunk table's chunk size, else 0 */
 };
+
+/* The chunk table of @b, when it has one, as an entry of @type after its blob's. */
+static void add_chunks(struct bundle_item *it, unsigned int *nr, uint32_t type,
+		       const struct kreloc_live_blob *b)
+{
+	if (!b->chunks)
+		return;
+	it[(*nr)++] = (struct bundle_item){
+		type, 0, NULL, b->chunks,
+		kreloc_chunks_count(b->size, KRELOC_CHUNK_SIZE_DEFAULT) * KRELOC_SHA256_SIZE, 0,
+		KRELOC_CHUNK_SIZE_DEFAULT };
+}
 
 static int build_bundle(struct live_ctx *x)
 {
@@ -228,16 +242,20 @@ static int build_bundle(struct live_ctx *x)
 	uint8_t *buf;
 
 	it[nr++] = (struct bundle_item){ KRELOC_BUNDLE_IMAGE, KRELOC_BUNDLE_F_PAGES, &in->image,
-					 NULL, 8 * nr_pages(in->image.size), 0 };
-	if (in->initrd.size)
+					 NULL, 8 * nr_pages(in->image.size), 0, 0 };
+	add_chunks(it, &nr, KRELOC_BUNDLE_IMAGE_CHUNKS, &in->image);
+	if (in->initrd.size) {
 		it[nr++] = (struct bundle_item){ KRELOC_BUNDLE_INITRD, KRELOC_BUNDLE_F_PAGES,
-						 &in->initrd, NULL, 8 * nr_pages(in->initrd.size), 0 };
+						 &in->initrd, NULL, 8 * nr_pages(in->initrd.size), 0,
+						 0 };
+		add_chunks(it, &nr, KRELOC_BUNDLE_INITRD_CHUNKS, &in->initrd);
+	}
 	if (in->cmdline)
 		it[nr++] = (struct bundle_item){ KRELOC_BUNDLE_CMDLINE, 0, NULL, in->cmdline,
-						 x->cmdline_len, 0 };
+						 x->cmdline_len, 0, 0 };
 	if (in->next_dtb)
 		it[nr++] = (struct bundle_item){ KRELOC_BUNDLE_DTB, 0, NULL, in->next_dtb,
-						 x->dtb_len, 0 };
+						 x->dtb_len, 0, 0 };
 
 	/*
 	 * Every entry's data at an 8-byte aligned offset (align 8): a page
@@ -256,7 +274,8 @@ static int build_bundle(struct live_ctx *x)
 	x->out->bundle_len = (size_t)pos;
 
 	memcpy(buf, KRELOC_BUNDLE_MAGIC, 8);
-	kreloc_put_le32(buf + 8, KRELOC_BUNDLE_VERSION);
+	kreloc_put_le32(buf + 8, in->image.chunks ? KRELOC_BUNDLE_VERSION_CHUNKS :
+						    KRELOC_BUNDLE_VERSION);
 	kreloc_put_le32(buf + 12, KRELOC_BUNDLE_HEADER_SIZE);
 	kreloc_put_le64(buf + 16, pos);
 	kreloc_put_le32(buf + 24, nr);
@@ -279,6 +298,8 @@ static int build_bundle(struct live_ctx *x)
 			kreloc_put_le64(e + 40, it[i].paged->size);
 			memcpy(e + 48, it[i].paged->sha256, 32);
 		} else {
+			/* a chunk table's digest is its blob's root */
+			kreloc_put_le64(e + 40, it[i].size);
 			if (it[i].length)
 				memcpy(d, it[i].data, (size_t)it[i].length);
 			kreloc_sha256(d, (size_t)it[i].length, e + 48);

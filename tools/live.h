@@ -57,12 +57,16 @@
  * @size:   bytes; 0 = absent (initrd only)
  * @pages:  physical address of each 4 KiB page, in blob order
  *          (ceil(@size / 4096) of them)
- * @sha256: digest of the @size bytes
+ * @sha256: digest of the @size bytes, or with @chunks their root
+ * @chunks: NULL, or the blob's chunk table (bundle.h "Chunk tables"):
+ *          the SHA-256 of each KRELOC_CHUNK_SIZE_DEFAULT chunk, 32 bytes
+ *          each; the bundle then carries it (version 2)
  */
 struct kreloc_live_blob {
 	uint64_t size;
 	const uint64_t *pages;
 	uint8_t sha256[32];
+	const uint8_t *chunks;
 };
 
 /**

@@ -83,13 +83,17 @@ kreloc_sha256_blocks_fn os_sha256_blocks(const char **name);
 
 /**
  * os_copy_file() - copy the first @size bytes of @fd into @dst, hashing them
- * into @sha unless @fn is NULL (then @sha is not written).  A regular file
+ * into @sha unless @fn is NULL (then @sha is not written).  With @chunks
+ * (and @fn), each KRELOC_CHUNK_SIZE_DEFAULT chunk is hashed into @chunks
+ * instead (32 bytes a chunk, bundle.h "Chunk tables") and @sha is their
+ * root, the SHA-256 of that table.  A regular file
  * is mapped and copied; anything that can't be mapped is read().
  * Return: 0; -EIO when the file holds fewer than @size bytes (it shrank
  * since fstat: a SIGBUS on the mapping, caught here, or an early end of
  * file); -errno of read().
  */
-int os_copy_file(int fd, uint8_t *dst, uint64_t size, kreloc_sha256_blocks_fn fn, uint8_t sha[32]);
+int os_copy_file(int fd, uint8_t *dst, uint64_t size, kreloc_sha256_blocks_fn fn, uint8_t sha[32],
+		 uint8_t *chunks);
 
 /* Bytes pinned per io_uring ring by the holder (os_pin_longterm()). */
 #define OS_PIN_RING_BYTES	(64ULL << 20)
@@ -109,7 +113,12 @@ int os_pin_longterm(uint8_t *base, uint64_t len, uint64_t ring_bytes, char *pin,
  * anonymous memory: the Image at @addr, the initrd at the next 4 KiB page.
  * @addr, @map_len:  the mapping, 2 MiB aligned, in the holder's (or this
  *                   process's) address space
- * @image_size, @initrd_size, @image_sha, @initrd_sha: what was read
+ * @image_size, @initrd_size, @image_sha, @initrd_sha: what was read (with
+ *                   chunk tables, the digests are their roots)
+ * @image_chunks, @initrd_chunks: the chunk tables (malloc(); the caller
+ *                   frees them), or NULL when none were asked for; valid
+ *                   in the process that staged, or (os_holder_start())
+ *                   received
  * @pin:             how the pages are kept in place, for the user
  * @hash:            which SHA-256 code hashed them
  */
@@ -122,6 +131,8 @@ struct os_stage {
 	uint8_t initrd_sha[32];
 	char pin[96];
 	char hash[32];
+	uint8_t *image_chunks;
+	uint8_t *initrd_chunks;
 };
 
 /** os_stage_pages() - 4 KiB pages of the Image (@image) and of the initrd (@initrd). */
@@ -132,11 +143,12 @@ uint64_t os_stage_pages(uint64_t size);
  * memory and outlives this one: fork, setsid, exec of this program as
  * OS_HOLDER_ARGV0, which maps, reads, hashes, locks and pins the payload
  * and reports back.  @initrd may be NULL.  @hash false (`load --no-verify`):
- * no digests are computed, @st's stay zero.
+ * no digests are computed, @st's stay zero.  @chunks (with @hash): chunk
+ * tables too, for verification on several CPUs, sent back after the report.
  * Return: the holder's pid (> 0), or -errno with @why set (one line).
  */
-long os_holder_start(const char *image, const char *initrd, bool hash, struct os_stage *st,
-		     char *why, size_t whysz);
+long os_holder_start(const char *image, const char *initrd, bool hash, bool chunks,
+		     struct os_stage *st, char *why, size_t whysz);
 
 /** os_holder_main() - the holder itself (main() runs it for OS_HOLDER_CMD). Never returns on success. */
 int os_holder_main(int argc, char **argv);
@@ -145,7 +157,7 @@ int os_holder_main(int argc, char **argv);
  * os_stage_local() - the same staging into this process's memory, without
  * locking or pinning (plan --live).  Return: 0, or -errno with @why set.
  */
-int os_stage_local(const char *image, const char *initrd, struct os_stage *st,
+int os_stage_local(const char *image, const char *initrd, bool chunks, struct os_stage *st,
 		   char *why, size_t whysz);
 
 /** os_holder_alive() - 1 when @pid lives and its argv[0] is OS_HOLDER_ARGV0, else 0. */

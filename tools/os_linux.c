@@ -57,6 +57,7 @@
 #include <linux/io_uring.h>
 #include <linux/reboot.h>
 
+#include <kreloc/chunks.h>
 #include <kreloc/sha256.h>
 
 #include "os.h"
@@ -385,21 +386,71 @@ static int read_all(int fd, uint8_t *dst, uint64_t size)
  * halves the cost of staging (bench/README.md).  MAP_POPULATE would fault
  * page by page, without fault-around: slower.
  */
-int os_copy_file(int fd, uint8_t *dst, uint64_t size, kreloc_sha256_blocks_fn fn, uint8_t sha[32])
-{
-	const size_t chunk = 4u << 20;
-	struct sigaction sa, old;
+/* The digest of a copy as it is made: whole, or per chunk (bundle.h). */
+struct copy_hash {
 	struct kreloc_sha256 s;
+	kreloc_sha256_blocks_fn fn;
+	uint8_t *chunks;
+};
+
+/* Hash @n bytes at @p, which are bytes [@off, @off + @n) of the file. */
+static void copy_hash(struct copy_hash *h, const uint8_t *p, uint64_t off, uint64_t n)
+{
+	const uint64_t cs = KRELOC_CHUNK_SIZE_DEFAULT;
+
+	if (!h->fn)
+		return;
+	if (!h->chunks) {
+		kreloc_sha256_update(&h->s, p, (size_t)n);
+		return;
+	}
+	while (n) {
+		uint64_t in = off % cs, m = n < cs - in ? n : cs - in;
+
+		if (!in)
+			kreloc_sha256_init_with(&h->s, h->fn);
+		kreloc_sha256_update(&h->s, p, (size_t)m);
+		if (in + m == cs)
+			kreloc_sha256_final(&h->s, h->chunks + off / cs * KRELOC_SHA256_SIZE);
+		p += m;
+		off += m;
+		n -= m;
+	}
+}
+
+/* The digest of all @size bytes: the last partial chunk, then the root. */
+static void copy_hash_final(struct copy_hash *h, uint64_t size, uint8_t sha[32])
+{
+	const uint64_t cs = KRELOC_CHUNK_SIZE_DEFAULT;
+
+	if (!h->chunks) {
+		kreloc_sha256_final(&h->s, sha);
+		return;
+	}
+	if (size % cs)
+		kreloc_sha256_final(&h->s, h->chunks + size / cs * KRELOC_SHA256_SIZE);
+	kreloc_sha256_init_with(&h->s, h->fn);
+	kreloc_sha256_update(&h->s, h->chunks,
+			     (size_t)(kreloc_chunks_count(size, cs) * KRELOC_SHA256_SIZE));
+	kreloc_sha256_final(&h->s, sha);
+}
+
+int os_copy_file(int fd, uint8_t *dst, uint64_t size, kreloc_sha256_blocks_fn fn, uint8_t sha[32],
+		 uint8_t *chunks)
+{
+	const size_t chunk = 4u << 20;	/* a multiple of KRELOC_CHUNK_SIZE_DEFAULT */
+	struct sigaction sa, old;
+	struct copy_hash h = { .fn = fn, .chunks = chunks };
 	volatile int e = 0;
 	uint8_t *src;
 
 	if (fn)
-		kreloc_sha256_init_with(&s, fn);
+		kreloc_sha256_init_with(&h.s, fn);
 	src = size ? mmap(NULL, (size_t)size, PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
 	if (src == MAP_FAILED) {
 		e = read_all(fd, dst, size);
-		if (!e && fn)
-			kreloc_sha256_update(&s, dst, (size_t)size);
+		if (!e)
+			copy_hash(&h, dst, 0, size);
 	} else {
 		(void)madvise(src, (size_t)size, MADV_SEQUENTIAL);
 		memset(&sa, 0, sizeof(sa));
@@ -413,15 +464,14 @@ int os_copy_file(int fd, uint8_t *dst, uint64_t size, kreloc_sha256_blocks_fn fn
 				size_t n = size - off > chunk ? chunk : (size_t)(size - off);
 
 				memcpy(dst + off, src + off, n);
-				if (fn)
-					kreloc_sha256_update(&s, dst + off, n);
+				copy_hash(&h, dst + off, off, n);
 			}
 		}
 		sigaction(SIGBUS, &old, NULL);
 		munmap(src, (size_t)size);
 	}
 	if (!e && fn)
-		kreloc_sha256_final(&s, sha);
+		copy_hash_final(&h, size, sha);
 	return e;
 }
 
@@ -479,6 +529,12 @@ int os_pin_longterm(uint8_t *base, uint64_t len, uint64_t ring_bytes, char *pin,
 	return -err;
 }
 
+/* Bytes of a blob's chunk table (bundle.h): 32 per KRELOC_CHUNK_SIZE_DEFAULT chunk. */
+static size_t chunk_table_len(uint64_t size)
+{
+	return (size_t)(kreloc_chunks_count(size, KRELOC_CHUNK_SIZE_DEFAULT) * KRELOC_SHA256_SIZE);
+}
+
 /*
  * Map, read and hash the payload (@ifd: Image, @rfd: initrd or -1), the
  * Image at a 2 MiB aligned address, the initrd at the next 4 KiB page.
@@ -486,8 +542,8 @@ int os_pin_longterm(uint8_t *base, uint64_t len, uint64_t ring_bytes, char *pin,
  * @hash: compute the digests (the shim checks them); without it they stay
  * zero: `load --no-verify` reads nothing twice.
  */
-static int stage_fds(int ifd, int rfd, bool lock, bool hash, struct os_stage *st, char *why,
-		     size_t whysz)
+static int stage_fds(int ifd, int rfd, bool lock, bool hash, bool chunks, struct os_stage *st,
+		     char *why, size_t whysz)
 {
 	struct stat si, sr;
 	uint64_t ilen, rlen = 0, len, maplen;
@@ -527,10 +583,18 @@ static int stage_fds(int ifd, int rfd, bool lock, bool hash, struct os_stage *st
 			 strerror(errno));
 		return e;
 	}
-	e = os_copy_file(ifd, base, ilen, fn, st->image_sha);
+	if (hash && chunks) {
+		st->image_chunks = malloc(chunk_table_len(ilen) + 1);
+		st->initrd_chunks = malloc(chunk_table_len(rlen) + 1);
+		if (!st->image_chunks || !st->initrd_chunks) {
+			snprintf(why, whysz, "no memory for the chunk tables");
+			return -ENOMEM;
+		}
+	}
+	e = os_copy_file(ifd, base, ilen, fn, st->image_sha, st->image_chunks);
 	if (!e && rfd >= 0)
 		e = os_copy_file(rfd, base + os_stage_pages(ilen) * OS_PAGE_SIZE, rlen, fn,
-			      st->initrd_sha);
+			      st->initrd_sha, st->initrd_chunks);
 	if (e) {
 		snprintf(why, whysz, "reading the payload: %s", strerror(-e));
 		return e;
@@ -556,7 +620,7 @@ static int open_ro(const char *path, char *why, size_t whysz)
 	return fd;
 }
 
-int os_stage_local(const char *image, const char *initrd, struct os_stage *st,
+int os_stage_local(const char *image, const char *initrd, bool chunks, struct os_stage *st,
 		   char *why, size_t whysz)
 {
 	int ifd = open_ro(image, why, whysz), rfd = -1, e;
@@ -571,7 +635,7 @@ int os_stage_local(const char *image, const char *initrd, struct os_stage *st,
 			return e;
 		}
 	}
-	e = stage_fds(ifd, rfd, false, true, st, why, whysz);
+	e = stage_fds(ifd, rfd, false, true, chunks, st, why, whysz);
 	close(ifd);
 	if (rfd >= 0)
 		close(rfd);
@@ -579,6 +643,23 @@ int os_stage_local(const char *image, const char *initrd, struct os_stage *st,
 }
 
 /* ---- the holder ---------------------------------------------------------------- */
+
+/* read() until @len bytes or the end: the bytes read. */
+static size_t read_full(int fd, void *buf, size_t len)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t n = read(fd, (uint8_t *)buf + got, len - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	return got;
+}
 
 /* What the holder sends back once, through a pipe. */
 struct holder_report {
@@ -621,7 +702,9 @@ int os_holder_main(int argc, char **argv)
 	signal(SIGINT, SIG_IGN);
 	signal(SIGQUIT, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
-	r.err = stage_fds(ifd, rfd, true, atoi(argv[4]) != 0, &r.st, r.why, sizeof(r.why));
+	/* argv[4]: 0 no digests, 1 digests, 2 digests and chunk tables */
+	r.err = stage_fds(ifd, rfd, true, atoi(argv[4]) != 0, atoi(argv[4]) == 2, &r.st, r.why,
+			  sizeof(r.why));
 	close(ifd);
 	if (rfd >= 0)
 		close(rfd);
@@ -637,6 +720,11 @@ int os_holder_main(int argc, char **argv)
 		}
 	}
 	(void)write_all(rep, &r, sizeof(r));
+	/* the chunk tables follow the report: their sizes follow from it */
+	if (!r.err && r.st.image_chunks) {
+		(void)write_all(rep, r.st.image_chunks, chunk_table_len(r.st.image_size));
+		(void)write_all(rep, r.st.initrd_chunks, chunk_table_len(r.st.initrd_size));
+	}
 	close(rep);
 	if (r.err)
 		return 1;
@@ -644,8 +732,8 @@ int os_holder_main(int argc, char **argv)
 		pause();
 }
 
-long os_holder_start(const char *image, const char *initrd, bool hash, struct os_stage *st,
-		     char *why, size_t whysz)
+long os_holder_start(const char *image, const char *initrd, bool hash, bool chunks,
+		     struct os_stage *st, char *why, size_t whysz)
 {
 	struct holder_report r;
 	int pfd[2], ifd, rfd = -1, e;
@@ -680,7 +768,8 @@ long os_holder_start(const char *image, const char *initrd, bool hash, struct os
 	}
 	if (pid == 0) {
 		char a1[16], a2[16], a3[16];
-		char *args[] = { OS_HOLDER_ARGV0, OS_HOLDER_CMD, a1, a2, a3, hash ? "1" : "0", NULL };
+		char *args[] = { OS_HOLDER_ARGV0, OS_HOLDER_CMD, a1, a2, a3,
+				 hash ? chunks ? "2" : "1" : "0", NULL };
 		int keep[3] = { pfd[1], ifd, rfd }, null;
 
 		setsid();
@@ -708,17 +797,22 @@ long os_holder_start(const char *image, const char *initrd, bool hash, struct os
 	}
 	close(pfd[1]);
 	memset(&r, 0, sizeof(r));
-	while (got < sizeof(r)) {
-		ssize_t n = read(pfd[0], (uint8_t *)&r + got, sizeof(r) - got);
+	got = read_full(pfd[0], &r, sizeof(r));
+	r.st.image_chunks = r.st.initrd_chunks = NULL;	/* the holder's pointers */
+	if (got == sizeof(r) && !r.err && hash && chunks) {
+		size_t ni = chunk_table_len(r.st.image_size), nr = chunk_table_len(r.st.initrd_size);
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
+		r.st.image_chunks = malloc(ni + 1);
+		r.st.initrd_chunks = malloc(nr + 1);
+		if (!r.st.image_chunks || !r.st.initrd_chunks ||
+		    read_full(pfd[0], r.st.image_chunks, ni) != ni ||
+		    read_full(pfd[0], r.st.initrd_chunks, nr) != nr)
+			got = 0;	/* the holder died, or we have no memory: as a short report */
 	}
 	close(pfd[0]);
 	if (got != sizeof(r)) {
+		free(r.st.image_chunks);
+		free(r.st.initrd_chunks);
 		int status;
 
 		kill(pid, SIGKILL);

@@ -8,6 +8,7 @@
 #include <libfdt.h>
 
 #include <kreloc/bundle.h>
+#include <kreloc/chunks.h>
 #include <kreloc/error.h>
 #include <kreloc/fdt.h>
 #include <kreloc/image.h>
@@ -23,6 +24,17 @@ struct pack_item {
 	const struct kreloc_range *range;	/* PRESERVE only */
 	uint64_t align;
 	uint64_t offset;
+	uint64_t size;				/* a chunk table's chunk size, else 0 */
+	const uint8_t *root;			/* a chunked blob's root digest, else NULL */
+};
+
+/*
+ * A blob's chunk table (bundle.h), for a bundle the shim verifies on
+ * several CPUs: the table as the blob of its own entry, and the root.
+ */
+struct pack_chunks {
+	struct kreloc_pack_blob table;
+	uint8_t root[KRELOC_SHA256_SIZE];
 };
 
 static int fail(struct kreloc_pack_result *res, const char *culprit, int err)
@@ -136,10 +148,43 @@ static void add_data(struct pack_item *items, unsigned int *nr, uint32_t type,
 	items[*nr].range = NULL;
 	items[*nr].align = align;
 	items[*nr].offset = 0;
+	items[*nr].size = 0;
+	items[*nr].root = NULL;
 	(*nr)++;
 }
 
-int kreloc_pack(const struct kreloc_pack_input *in, struct kreloc_pack_result *res)
+/*
+ * The chunk table of @blob, when it is given, as the entry after its own
+ * (@type): the blob's entry then carries the root.
+ */
+static int add_chunks(struct pack_item *items, unsigned int *nr, uint32_t type,
+		      const struct kreloc_pack_blob *blob, struct pack_chunks *c)
+{
+	uint64_t n;
+	uint8_t *t;
+
+	if (!blob->data)
+		return 0;
+	n = kreloc_chunks_count(blob->len, KRELOC_CHUNK_SIZE_DEFAULT);
+	t = malloc((size_t)n * KRELOC_SHA256_SIZE);
+	if (!t)
+		return KRELOC_E_NOMEM;
+	c->table = (struct kreloc_pack_blob){ t, (size_t)n * KRELOC_SHA256_SIZE };
+	kreloc_chunks_build(blob->data, blob->len, KRELOC_CHUNK_SIZE_DEFAULT, t, c->root);
+	items[*nr - 1].root = c->root;
+	add_data(items, nr, type, &c->table, KRELOC_PACK_CMDLINE_ALIGN);
+	items[*nr - 1].size = KRELOC_CHUNK_SIZE_DEFAULT;
+	return 0;
+}
+
+/* Chunk tables go with verification on several CPUs (bundle.h, version 2). */
+static bool wants_chunks(uint64_t opt)
+{
+	return (opt & KRELOC_OPT_VERIFY) && (opt & KRELOC_OPT_CPUS_MASK) >> KRELOC_OPT_CPUS_SHIFT > 1;
+}
+
+static int build(const struct kreloc_pack_input *in, struct kreloc_pack_result *res,
+		 struct pack_chunks chunks[2])
 {
 	struct pack_item items[KRELOC_BUNDLE_MAX_ENTRIES];
 	struct kreloc_bundle check;
@@ -161,7 +206,13 @@ int kreloc_pack(const struct kreloc_pack_input *in, struct kreloc_pack_result *r
 		return fail(res, culprit, err);
 
 	add_data(items, &nr, KRELOC_BUNDLE_IMAGE, &in->image, KRELOC_PACK_DATA_ALIGN);
+	if (wants_chunks(in->options) &&
+	    (err = add_chunks(items, &nr, KRELOC_BUNDLE_IMAGE_CHUNKS, &in->image, &chunks[0])))
+		return fail(res, "bundle", err);
 	add_data(items, &nr, KRELOC_BUNDLE_INITRD, &in->initrd, KRELOC_PACK_DATA_ALIGN);
+	if (wants_chunks(in->options) &&
+	    (err = add_chunks(items, &nr, KRELOC_BUNDLE_INITRD_CHUNKS, &in->initrd, &chunks[1])))
+		return fail(res, "bundle", err);
 	add_data(items, &nr, KRELOC_BUNDLE_DTB, &in->dtb, KRELOC_PACK_DATA_ALIGN);
 	add_data(items, &nr, KRELOC_BUNDLE_CMDLINE, &in->cmdline, KRELOC_PACK_CMDLINE_ALIGN);
 	add_data(items, &nr, KRELOC_BUNDLE_NESTED, &in->nested, KRELOC_PACK_DATA_ALIGN);
@@ -171,6 +222,8 @@ int kreloc_pack(const struct kreloc_pack_input *in, struct kreloc_pack_result *r
 		items[nr].range = &in->preserve[i];
 		items[nr].align = 0;
 		items[nr].offset = 0;
+		items[nr].size = 0;
+		items[nr].root = NULL;
 		nr++;
 	}
 
@@ -197,7 +250,8 @@ int kreloc_pack(const struct kreloc_pack_input *in, struct kreloc_pack_result *r
 	res->len = (size_t)pos;
 
 	memcpy(buf, KRELOC_BUNDLE_MAGIC, 8);
-	kreloc_put_le32(buf + 8, KRELOC_BUNDLE_VERSION);
+	kreloc_put_le32(buf + 8, chunks[0].table.data ? KRELOC_BUNDLE_VERSION_CHUNKS :
+							KRELOC_BUNDLE_VERSION);
 	kreloc_put_le32(buf + 12, KRELOC_BUNDLE_HEADER_SIZE);
 	kreloc_put_le64(buf + 16, pos);
 	kreloc_put_le32(buf + 24, nr);
@@ -213,9 +267,13 @@ int kreloc_pack(const struct kreloc_pack_input *in, struct kreloc_pack_result *r
 			kreloc_put_le64(e + 8, it->offset);
 			kreloc_put_le64(e + 16, it->blob->len);
 			kreloc_put_le64(e + 24, it->align);
+			kreloc_put_le64(e + 40, it->size);
 			if (it->blob->len)
 				memcpy(buf + it->offset, it->blob->data, it->blob->len);
-			kreloc_sha256(buf + it->offset, it->blob->len, e + 48);
+			if (it->root)
+				memcpy(e + 48, it->root, KRELOC_SHA256_SIZE);
+			else
+				kreloc_sha256(buf + it->offset, it->blob->len, e + 48);
 		} else {
 			kreloc_put_le64(e + 32, it->range->base);
 			kreloc_put_le64(e + 40, it->range->size);
@@ -229,4 +287,14 @@ int kreloc_pack(const struct kreloc_pack_input *in, struct kreloc_pack_result *r
 	if (err)
 		return fail(res, "bundle", err);
 	return 0;
+}
+
+int kreloc_pack(const struct kreloc_pack_input *in, struct kreloc_pack_result *res)
+{
+	struct pack_chunks chunks[2] = { 0 };
+	int err = build(in, res, chunks);
+
+	free((void *)chunks[0].table.data);
+	free((void *)chunks[1].table.data);
+	return err;
 }

@@ -70,7 +70,10 @@ struct kreloc_pack_result {
  * Refuses what the shim would refuse: the Image header, the DTB, the nested
  * bundle, the command line, options and PRESERVE ranges are checked first,
  * and the finished bundle is run through kreloc_bundle_parse() and
- * kreloc_bundle_verify() before it is returned.
+ * kreloc_bundle_verify() before it is returned.  With KRELOC_OPT_VERIFY and
+ * more than one CPU in @in->options, the Image and the initrd get chunk
+ * tables of KRELOC_CHUNK_SIZE_DEFAULT chunks (bundle.h, version 2), so the
+ * shim can check them on every CPU; otherwise the bundle is version 1.
  *
  * Return: 0; KRELOC_E_INVAL (NULL pointer, missing Image, empty initrd, DTB
  * or nested bundle); KRELOC_E_NOMEM (malloc failed or size overflow); a

@@ -111,7 +111,9 @@ static int run_handoff(const struct planner *pl, struct planner_run *r, unsigned
 		.cmdline = b->cmdline.data ? pl->cmdline : NULL,
 		.fdt = tree, .fdt_buf = r->fdt_buf, .fdt_buf_size = room,
 		.preserve = b->preserve, .nr_preserve = b->nr_preserve,
-		.image_sha256 = b->image.sha256, .initrd_sha256 = initrd->sha256,
+		/* a chunked blob's digest is its root: kreloc_chunks_check() checks it */
+		.image_sha256 = b->image.chunks ? NULL : b->image.sha256,
+		.initrd_sha256 = initrd->chunks ? NULL : initrd->sha256,
 	};
 	/* The shim's hand-off: it stages with its caches on (handoff.h). */
 	r->h = (struct kreloc_handoff){

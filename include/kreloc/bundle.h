@@ -32,6 +32,20 @@
  * A page-table run is a maximal sequence of consecutive page-table entries
  * whose addresses are consecutive pages; the paged blobs of one bundle form
  * at most KRELOC_BUNDLE_MAX_PAGE_RUNS runs in all (the shim reserves each).
+ *
+ * Chunk tables (version 2): an IMAGE or INITRD blob, in the bundle or
+ * paged, may be cut into chunks of a fixed size (the last one shorter) so
+ * that several CPUs can check it at once (chunks.h).  Its chunk table is an
+ * entry of type IMAGE_CHUNKS or INITRD_CHUNKS: flags 0, addr 0, size = the
+ * chunk size (a power of two, KRELOC_CHUNK_SIZE_MIN..KRELOC_CHUNK_SIZE_MAX),
+ * data = the SHA-256 of each chunk in blob order, 32 bytes each, so length
+ * = 32 * ceil(blob length / size); sha256 = the SHA-256 of those bytes, the
+ * blob's root digest.  The blob's own entry then carries that root digest
+ * in its sha256 field, not the SHA-256 of its bytes: the root commits to
+ * the table, the table to every chunk.  A bundle with a chunk table says
+ * version 2 (a shim that reads only version 1 refuses it with
+ * E_BUNDLE_VERSION rather than comparing a root with its bytes' digest);
+ * one without says 1, as before, and version 2 allows no other change.
  */
 #ifndef KRELOC_BUNDLE_H
 #define KRELOC_BUNDLE_H
@@ -40,7 +54,8 @@
 #include <kreloc/memmap.h>
 
 #define KRELOC_BUNDLE_MAGIC		"KRELBNDL"
-#define KRELOC_BUNDLE_VERSION		1
+#define KRELOC_BUNDLE_VERSION		1	/* without a chunk table */
+#define KRELOC_BUNDLE_VERSION_CHUNKS	2	/* with one or two (above) */
 #define KRELOC_BUNDLE_HEADER_SIZE	64
 #define KRELOC_BUNDLE_ENTRY_SIZE	80
 #define KRELOC_BUNDLE_MAX_ENTRIES	16
@@ -59,7 +74,13 @@ enum kreloc_bundle_type {
 	KRELOC_BUNDLE_DTB = 4,
 	KRELOC_BUNDLE_NESTED = 5,
 	KRELOC_BUNDLE_PRESERVE = 6,
+	KRELOC_BUNDLE_IMAGE_CHUNKS = 7,		/* version 2: the IMAGE's chunk table */
+	KRELOC_BUNDLE_INITRD_CHUNKS = 8,	/* version 2: the INITRD's chunk table */
 };
+
+#define KRELOC_CHUNK_SIZE_MIN		(1ULL << 12)	/* a page: the list's unit */
+#define KRELOC_CHUNK_SIZE_MAX		(1ULL << 30)
+#define KRELOC_CHUNK_SIZE_DEFAULT	(1ULL << 21)	/* what the tools write */
 
 /*
  * Options (header.options).  Unknown bits are refused so that an old shim
@@ -107,7 +128,7 @@ enum kreloc_bundle_type {
 /** struct kreloc_bundle_header - on-disk header; use the accessors, not casts. */
 struct kreloc_bundle_header {
 	uint8_t magic[8];	/* KRELOC_BUNDLE_MAGIC, no NUL */
-	uint32_t version;	/* KRELOC_BUNDLE_VERSION */
+	uint32_t version;	/* KRELOC_BUNDLE_VERSION or _VERSION_CHUNKS */
 	uint32_t header_size;	/* KRELOC_BUNDLE_HEADER_SIZE */
 	uint64_t total_size;	/* whole bundle, header included */
 	uint32_t nr_entries;	/* 1..KRELOC_BUNDLE_MAX_ENTRIES */
@@ -124,8 +145,10 @@ struct kreloc_bundle_entry {
 	uint64_t length;	/* data bytes (0 for PRESERVE) */
 	uint64_t align;		/* power of two <= 2 MiB; offset is a multiple */
 	uint64_t addr;		/* PRESERVE: physical base; otherwise 0 */
-	uint64_t size;		/* PRESERVE: bytes; paged blob: its length; otherwise 0 */
-	uint8_t sha256[32];	/* of the data bytes; zero for PRESERVE */
+	uint64_t size;		/* PRESERVE: bytes; paged blob: its length; chunk
+				 * table: the chunk size; otherwise 0 */
+	uint8_t sha256[32];	/* of the data bytes (a chunked blob: its root);
+				 * zero for PRESERVE */
 };
 
 _Static_assert(sizeof(struct kreloc_bundle_header) == KRELOC_BUNDLE_HEADER_SIZE, "header layout");
@@ -137,7 +160,12 @@ _Static_assert(sizeof(struct kreloc_bundle_entry) == KRELOC_BUNDLE_ENTRY_SIZE, "
  * NULL, @len the blob's length, @pages its page table (little-endian uint64
  * each, inside the bundle) and @nr_pages = ceil(@len / 4096).  Test presence
  * with @len, which is never 0 for a present blob other than an empty
- * command line (@data non-NULL then).
+ * command line (@data non-NULL then).  Chunked (IMAGE and INITRD, version
+ * 2): @chunks the chunk table (32 bytes a chunk, inside the bundle),
+ * @nr_chunks = ceil(@len / @chunk_size), and @sha256 the root digest;
+ * otherwise @chunks NULL and @nr_chunks 0.  A chunk table's own entry
+ * (struct kreloc_bundle's image_chunks, initrd_chunks) has its chunk size
+ * in @chunk_size.
  */
 struct kreloc_blob {
 	const uint8_t *data;
@@ -145,6 +173,9 @@ struct kreloc_blob {
 	const uint8_t *sha256;
 	const uint8_t *pages;
 	uint64_t nr_pages;
+	const uint8_t *chunks;
+	uint64_t nr_chunks;
+	uint64_t chunk_size;
 };
 
 /**
@@ -159,6 +190,8 @@ struct kreloc_bundle {
 	struct kreloc_blob cmdline;
 	struct kreloc_blob dtb;
 	struct kreloc_blob nested;
+	struct kreloc_blob image_chunks;	/* the chunk tables' entries, as data */
+	struct kreloc_blob initrd_chunks;
 	struct kreloc_range preserve[KRELOC_BUNDLE_MAX_PRESERVE];
 	unsigned int nr_preserve;
 };
@@ -178,11 +211,19 @@ struct kreloc_bundle {
  * Paged entries: the page table is checked (count, alignment, no wrap) and
  * the runs counted; the pages themselves are not read.
  *
+ * Chunk tables: only in a version 2 bundle, and one must be there; each is
+ * checked against its blob (present, chunk size, 32 bytes for each of
+ * ceil(length / chunk size) chunks, the blob's digest equal to the
+ * table's) before the blob is marked chunked.  Chunk digests are not
+ * computed here.
+ *
  * Return: 0 or one of the KRELOC_E_BUNDLE_* codes (KRELOC_E_BUNDLE_ENTRY also
  * for an INITRD and a NESTED in one bundle, and for KRELOC_BUNDLE_F_PAGES
  * on another type; KRELOC_E_OVERFLOW for a wrapping PRESERVE range);
  * KRELOC_E_PAGES_TABLE (a malformed paged entry or page table);
- * KRELOC_E_PAGES_RUNS (more than KRELOC_BUNDLE_MAX_PAGE_RUNS runs).
+ * KRELOC_E_PAGES_RUNS (more than KRELOC_BUNDLE_MAX_PAGE_RUNS runs);
+ * KRELOC_E_CHUNKS_TABLE (a chunk table not matching its blob, or a version
+ * 2 bundle without one).
  */
 int kreloc_bundle_parse(const void *buf, uint64_t len, struct kreloc_bundle *out);
 
@@ -211,6 +252,8 @@ unsigned int kreloc_bundle_cpus(const struct kreloc_bundle *b);
  * (slow with caches off: that is why it is optional, KRELOC_OPT_VERIFY).
  * Paged blobs are skipped: their bytes lie in physical pages this function
  * cannot reach; kreloc_handoff_verify() (handoff.h) checks them once staged.
+ * A chunked blob is checked chunk by chunk against its table, and the
+ * table against its digest (the root).
  *
  * Return: 0, KRELOC_E_BUNDLE_CHECKSUM on the first mismatch, KRELOC_E_INVAL
  * for a NULL @b.

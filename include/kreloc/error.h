@@ -9,7 +9,8 @@
  * Groups: generic (-1..), Image header (-10..), bundle (-20..), device tree
  * and memory map (-30..), placement and segments (-40..), entry list (-50..),
  * translation tables (-60..), the CPU and its caches (-70..), the interrupt
- * controller (-80..), a payload held in a running system's pages (-90..).
+ * controller (-80..), a payload held in a running system's pages (-90..),
+ * per-chunk digests (-100..).
  */
 #ifndef KRELOC_ERROR_H
 #define KRELOC_ERROR_H
@@ -81,6 +82,8 @@
 	X(E_PAGES_NOT_RAM,   -92, "a payload page lies outside RAM or in no-map memory") \
 	X(E_PAGES_IN_DEST,   -93, "a payload page lies inside a destination") \
 	X(E_LIVE_NO_ROOM,    -94, "no room in RAM for the loaded segments clear of the payload's pages") \
+	/* per-chunk digests (bundle.h, chunks.h): lib/bundle.c, lib/chunks.c */ \
+	X(E_CHUNKS_TABLE,   -100, "chunk table malformed: no blob, chunk size not a power of two in 4 KiB..1 GiB, count not the blob's, or root not the blob's digest") \
 	/* end */
 
 #define KRELOC_ERROR_ENUM_(name, value, text) KRELOC_##name = value,

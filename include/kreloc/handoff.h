@@ -333,7 +333,9 @@ int kreloc_handoff_prepare(struct kreloc_handoff *h, kreloc_phys_read_fn rd, voi
  *
  * Walks the entry list exactly as the trampoline will and hashes, for every
  * segment that has an expected digest, the bytes its source pages hold up to
- * bufsz, in destination order: what the relocation will write (for a paged
+ * bufsz, in destination order (a segment without one, such as a chunked
+ * blob checked by kreloc_chunks_check(), has its pages' order and coverage
+ * checked, its bytes not hashed): what the relocation will write (for a paged
  * payload, the borrowed pages where they lie and the staged last page).  Call it
  * last before the hand-off; run it with caches on, it reads every byte.
  *

@@ -17,8 +17,10 @@
 #                  CPUs, none left out; the next kernel's init sees the
 #                  payload's command line with CPUs 0-3 online; the report
 #                  has "cpus": 4, cpu_pages even to a page, verified,
-#                  nothing copied with the MMU off.  4 boots: EL1 from
-#                  both first kernels, then EL2 from both.
+#                  nothing copied with the MMU off; the load wrote chunk
+#                  tables (--verify on several CPUs), so all 4 CPUs hashed
+#                  the payload's chunks where they lie, a share each.  4
+#                  boots: EL1 from both first kernels, then EL2 from both.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 e2e_init live_smp
@@ -61,6 +63,11 @@ for c in "1 0" "1 2" "2 0" "2 2"; do
 	e2e_check "${n}_cpus" "$why" [ -z "$why" ]
 	e2e_check "${n}_zero_copy_verified" "verified=$(e2e_get verified) mmu_off=$(e2e_get bytes_copied_mmu_off) borrowed=$(e2e_get borrowed_pages)" \
 		e2e_live_zero_copy
+	v=$(e2e_get verify)
+	e2e_check "${n}_chunks_on_4" "report verify is '$v'" \
+		python3 -c 'import json, sys; v = json.loads(sys.argv[1]); c = v.get("cpu_chunks") or []
+sys.exit(not (v.get("cpus") == 4 and len(c) == 4 and sum(c) == v["chunks"] >= 8 and
+              max(c) - min(c) <= 1))' "$v"
 done
 rm -f "$E2E_LIVE_IRD"
 exit 0

@@ -10,11 +10,14 @@
  * agree with the digests computed here.  A bundle whose digests hold is
  * re-packed with kreloc_pack() (tools/pack.c), which must either refuse an
  * input it documents as refused or produce a bundle that parses back to the
- * same blobs, options and ranges.
+ * same blobs, options and ranges.  Chunk tables (version 2, types 7 and 8):
+ * modelled as data entries whose size is the chunk size, then linked to
+ * their blob as bundle.c documents.
  */
 #include <libfdt.h>
 
 #include <kreloc/bundle.h>
+#include <kreloc/chunks.h>
 #include <kreloc/fdt.h>
 #include <kreloc/image.h>
 #include <kreloc/place.h>
@@ -36,22 +39,52 @@ static bool zero(const uint8_t *p, size_t n)
 
 struct mblob {
 	bool present;
-	uint64_t off, len;
+	uint64_t off, len, size;
 };
 
+#define NTYPES	9	/* entry types 1..8 */
+
+/* The chunk table of type @t (7, 8) against its blob (1, 2), bundle.h. */
+static int model_chunks(const uint8_t *p, const struct mblob *blobs, int t)
+{
+	const struct mblob *tb = &blobs[t], *bl = &blobs[t - 6];
+	const uint8_t *et = NULL, *eb = NULL;
+	uint64_t cs = tb->size;
+	uint32_t nr = kreloc_le32(p + 24);
+
+	if (!tb->present)
+		return 0;
+	if (!bl->present || !cs || (cs & (cs - 1)) || cs < 4096 || cs > (1ULL << 30))
+		return KRELOC_E_CHUNKS_TABLE;
+	if (tb->len % 32 || tb->len / 32 != bl->len / cs + (bl->len % cs != 0))
+		return KRELOC_E_CHUNKS_TABLE;
+	for (uint32_t i = 0; i < nr; i++) {
+		const uint8_t *e = p + HDR + (size_t)i * ENT;
+
+		if (kreloc_le32(e) == (uint32_t)t)
+			et = e;
+		if (kreloc_le32(e) == (uint32_t)t - 6)
+			eb = e;
+	}
+	return memcmp(et + 48, eb + 48, 32) ? KRELOC_E_CHUNKS_TABLE : 0;
+}
+
 /* The model: bundle.h and the check order in bundle.c's comment. */
-static int model_parse(const uint8_t *p, uint64_t len, struct mblob blobs[7], unsigned int *npres)
+static int model_parse(const uint8_t *p, uint64_t len, struct mblob blobs[NTYPES],
+		       unsigned int *npres)
 {
 	uint64_t total, table_end, opt;
-	uint32_t nr;
+	uint32_t nr, version;
+	int err;
 
-	memset(blobs, 0, 7 * sizeof(*blobs));
+	memset(blobs, 0, NTYPES * sizeof(*blobs));
 	*npres = 0;
 	if (len < HDR)
 		return KRELOC_E_BUNDLE_TRUNCATED;
 	if (memcmp(p, "KRELBNDL", 8) != 0)
 		return KRELOC_E_BUNDLE_MAGIC;
-	if (kreloc_le32(p + 8) != 1)
+	version = kreloc_le32(p + 8);
+	if (version != 1 && version != 2)
 		return KRELOC_E_BUNDLE_VERSION;
 	opt = kreloc_le64(p + 32);
 	if (kreloc_le32(p + 12) != HDR || kreloc_le32(p + 28) != ENT || !zero(p + 40, 24) ||
@@ -74,7 +107,7 @@ static int model_parse(const uint8_t *p, uint64_t len, struct mblob blobs[7], un
 		uint64_t al = kreloc_le64(e + 24), addr = kreloc_le64(e + 32);
 		uint64_t sz = kreloc_le64(e + 40);
 
-		if (type < 1 || type > 6 || kreloc_le32(e + 4))
+		if (type < 1 || type > 8 || (type > 6 && version != 2) || kreloc_le32(e + 4))
 			return KRELOC_E_BUNDLE_ENTRY;
 		if (type == 6) {
 			if (off || l || al || !zero(e + 48, 32) || *npres == 8)
@@ -86,7 +119,7 @@ static int model_parse(const uint8_t *p, uint64_t len, struct mblob blobs[7], un
 			(*npres)++;
 			continue;
 		}
-		if (addr || sz || (l == 0 && type != 3))
+		if (addr || (sz && type < 7) || (l == 0 && type != 3))
 			return KRELOC_E_BUNDLE_ENTRY;
 		if (al == 0 || (al & (al - 1)) || al > (2ULL << 20) || off % al)
 			return KRELOC_E_BUNDLE_RANGE;
@@ -97,9 +130,10 @@ static int model_parse(const uint8_t *p, uint64_t len, struct mblob blobs[7], un
 		blobs[type].present = true;
 		blobs[type].off = off;
 		blobs[type].len = l;
+		blobs[type].size = sz;
 	}
-	for (int a = 1; a <= 5; a++)
-		for (int b = a + 1; b <= 5; b++)
+	for (int a = 1; a < NTYPES; a++)
+		for (int b = a + 1; b < NTYPES; b++)
 			if (blobs[a].present && blobs[b].present && blobs[a].len && blobs[b].len &&
 			    blobs[a].off < blobs[b].off + blobs[b].len &&
 			    blobs[b].off < blobs[a].off + blobs[a].len)
@@ -112,6 +146,10 @@ static int model_parse(const uint8_t *p, uint64_t len, struct mblob blobs[7], un
 		if (blobs[3].len > 2047 || memchr(p + blobs[3].off, 0, blobs[3].len))
 			return KRELOC_E_BUNDLE_CMDLINE;
 	}
+	if ((err = model_chunks(p, blobs, 7)) || (err = model_chunks(p, blobs, 8)))
+		return err;
+	if (version == 2 && !blobs[7].present && !blobs[8].present)
+		return KRELOC_E_CHUNKS_TABLE;
 	return 0;
 }
 
@@ -122,15 +160,28 @@ static const struct kreloc_blob *blob_of(const struct kreloc_bundle *b, int type
 	case 2: return &b->initrd;
 	case 3: return &b->cmdline;
 	case 4: return &b->dtb;
+	case 7: return &b->image_chunks;
+	case 8: return &b->initrd_chunks;
 	default: return &b->nested;
 	}
 }
 
+/* A blob's digest, or a chunked blob's chunks against its table (the table's own entry checks the root). */
 static bool digest_ok(const struct kreloc_blob *bl)
 {
 	uint8_t md[KRELOC_SHA256_SIZE];
 
 	if (!bl->sha256)
+		return true;
+	for (uint64_t k = 0; bl->chunks && k < bl->nr_chunks; k++) {
+		uint64_t off = k * bl->chunk_size;
+		uint64_t n = bl->len - off < bl->chunk_size ? bl->len - off : bl->chunk_size;
+
+		kreloc_sha256(bl->data + off, n, md);
+		if (memcmp(md, bl->chunks + 32 * k, sizeof(md)))
+			return false;
+	}
+	if (bl->chunks)
 		return true;
 	kreloc_sha256(bl->data, bl->len, md);
 	return memcmp(md, bl->sha256, sizeof(md)) == 0;
@@ -191,11 +242,18 @@ static void check_repack(const struct kreloc_bundle *b)
 		 "options or PRESERVE ranges changed by re-packing");
 	for (int t = 1; t <= 5; t++) {
 		const struct kreloc_blob *x = blob_of(b, t), *y = blob_of(&back, t);
+		/* pack writes chunk tables for --verify on several CPUs: a root, not a digest */
+		bool chunked = x->chunks || y->chunks;
 
 		FZ_CHECK(!x->sha256 == !y->sha256 && x->len == y->len &&
 			 (!x->len || memcmp(x->data, y->data, x->len) == 0) &&
-			 (!x->sha256 || memcmp(x->sha256, y->sha256, KRELOC_SHA256_SIZE) == 0),
+			 (!x->sha256 || chunked ||
+			  memcmp(x->sha256, y->sha256, KRELOC_SHA256_SIZE) == 0),
 			 "entry type %d differs after re-packing", t);
+		FZ_CHECK(!(t <= 2 && x->sha256) ||
+			 !y->chunks == !((b->options & KRELOC_OPT_VERIFY) &&
+					 kreloc_bundle_cpus(b) > 1),
+			 "entry type %d chunked after re-packing against its options", t);
 	}
 	free(res.buf);
 }
@@ -209,7 +267,7 @@ static bool same(const struct kreloc_bundle *x, const struct kreloc_bundle *y)
 		if (x->preserve[i].base != y->preserve[i].base ||
 		    x->preserve[i].size != y->preserve[i].size)
 			return false;
-	for (int t = 1; t <= 5; t++) {
+	for (int t = 1; t < NTYPES; t++) {
 		const struct kreloc_blob *a = blob_of(x, t), *b = blob_of(y, t);
 
 		if (a->data != b->data || a->len != b->len || a->sha256 != b->sha256)
@@ -235,10 +293,12 @@ static void check_accepted(const uint8_t *data, size_t size, const struct kreloc
 		 kreloc_bundle_granule_shift(b) == 16, "granule %u",
 		 kreloc_bundle_granule_shift(b));
 	FZ_CHECK(b->image.sha256 != NULL, "no Image");
-	for (int t = 1; t <= 5; t++) {
+	for (int t = 1; t < NTYPES; t++) {
 		const struct kreloc_blob *x = blob_of(b, t);
 		uint64_t off;
 
+		if (t == 6)
+			continue;	/* PRESERVE: no blob */
 		FZ_CHECK(!x->sha256 == !mb[t].present, "entry type %d presence", t);
 		if (!x->sha256) {
 			FZ_CHECK(!x->data && !x->len, "absent entry %d has data", t);
@@ -281,7 +341,7 @@ static void check_accepted(const uint8_t *data, size_t size, const struct kreloc
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct kreloc_bundle b, poison;
-	struct mblob mb[7];
+	struct mblob mb[NTYPES];
 	unsigned int npres;
 	int err, merr;
 

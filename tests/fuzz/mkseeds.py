@@ -60,6 +60,33 @@ def bundle(items, options=0, align=8):
     return bytes(out)
 
 
+T_IMAGE_CHUNKS, T_INITRD_CHUNKS = 7, 8
+
+
+def chunked_bundle(blobs, cs=4096, options=0x2100):
+    """A version 2 bundle (bundle.h, "Chunk tables"): each (type, data) of
+    blobs (IMAGE, INITRD) followed by its chunk table of cs-byte chunks;
+    the blob's digest is the table's, its root.  options: verify, 2 CPUs."""
+    items = []
+    for t, d in blobs:
+        table = b"".join(hashlib.sha256(d[i:i + cs]).digest() for i in range(0, len(d), cs))
+        items += [(t, d, hashlib.sha256(table).digest(), 0), (t + 6, table, None, cs)]
+    nr = len(items)
+    pos = 64 + 80 * nr
+    table, out_blobs = b"", []
+    for t, d, digest, size in items:
+        pos = (pos + 7) & ~7
+        table += struct.pack("<IIQQQQQ32s", t, 0, pos, len(d), 8, 0, size,
+                             digest or hashlib.sha256(d).digest())
+        out_blobs.append((pos, d))
+        pos += len(d)
+    out = bytearray(pos)
+    out[0:64] = struct.pack("<8sIIQIIQ24s", b"KRELBNDL", 2, 64, pos, nr, 80, options, b"\0" * 24)
+    out[64:64 + len(table)] = table
+    for off, d in out_blobs:
+        out[off:off + len(d)] = d
+    return bytes(out)
+
 # ---- kimage target input (fuzz_kimage.c, read_input) -------------------------
 def u8(v): return struct.pack("<B", v)
 def u16(v): return struct.pack("<H", v)
@@ -159,6 +186,8 @@ def main():
     write(out, "bundle", "nested", bundle([(T_IMAGE, img), (T_NESTED, inner),
                                            (T_CMDLINE, b"")], options=0x212))
     write(out, "bundle", "qemu-dtb", bundle([(T_IMAGE, img), (T_DTB, qemu_dtb)], align=64))
+    write(out, "bundle", "chunks", chunked_bundle([(T_IMAGE, fake_image(9000)),
+                                                   (T_INITRD, b"initrd" * 1000)]))
     if os.path.exists(a.cli):
         tmp = os.path.join(out, "bundle", ".tmp-image")
         with open(tmp, "wb") as f:

@@ -134,7 +134,10 @@ static void test_magic_version(void **state)
 	}
 	kreloc_put_le32(res.buf + 8, 0);
 	expect_parse(KRELOC_E_BUNDLE_VERSION);
+	/* version 2 is a bundle with a chunk table (test_chunks.c): this one has none */
 	kreloc_put_le32(res.buf + 8, 2);
+	expect_parse(KRELOC_E_CHUNKS_TABLE);
+	kreloc_put_le32(res.buf + 8, 3);
 	expect_parse(KRELOC_E_BUNDLE_VERSION);
 	kreloc_put_le32(res.buf + 8, 0x01000001);
 	expect_parse(KRELOC_E_BUNDLE_VERSION);

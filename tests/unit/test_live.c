@@ -518,6 +518,40 @@ static void test_bundle_cpus(void **state)
 	}
 }
 
+/*
+ * load --verify --cpus N > 1: the chunk tables the holder hashed go into the
+ * bundle (version 2), each after its blob, whose digest is the table's root.
+ */
+static void test_bundle_chunks(void **state)
+{
+	uint8_t ti[32], tr[32];
+	struct kreloc_bundle b;
+
+	(void)state;
+	memset(ti, 0x11, sizeof(ti));
+	memset(tr, 0x22, sizeof(tr));
+	in.options = KRELOC_OPT_VERIFY | 2ULL << KRELOC_OPT_CPUS_SHIFT;
+	in.image.chunks = ti;
+	in.initrd.chunks = tr;
+	kreloc_sha256(ti, sizeof(ti), in.image.sha256);
+	kreloc_sha256(tr, sizeof(tr), in.initrd.sha256);
+	plan_ok();
+	assert_int_equal(kreloc_le32(plan.bundle + 8), KRELOC_BUNDLE_VERSION_CHUNKS);
+	assert_int_equal(kreloc_bundle_parse(plan.bundle, plan.bundle_len, &b), 0);
+	assert_int_equal(b.image.nr_chunks, 1);		/* 41 pages: one chunk of 2 MiB */
+	assert_int_equal(b.image.chunk_size, KRELOC_CHUNK_SIZE_DEFAULT);
+	assert_memory_equal(b.image.chunks, ti, 32);
+	assert_memory_equal(b.initrd.chunks, tr, 32);
+	assert_int_equal(kreloc_le32(plan.bundle + 64 + 80), KRELOC_BUNDLE_IMAGE_CHUNKS);
+	assert_int_equal(kreloc_le32(plan.bundle + 64 + 240), KRELOC_BUNDLE_INITRD_CHUNKS);
+	kreloc_live_free(&plan);
+	/* a root that is not the table's: the shim's parser refuses the bundle */
+	in.image.sha256[0] ^= 1;
+	plan_ok();
+	assert_int_equal(kreloc_bundle_parse(plan.bundle, plan.bundle_len, &b),
+			 KRELOC_E_CHUNKS_TABLE);
+}
+
 /* ---- refusals ------------------------------------------------------------------ */
 
 static void test_refuse_pages(void **state)
@@ -670,6 +704,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bundle_minimal, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bundle_parses, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bundle_cpus, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bundle_chunks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refuse_pages, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refuse_runs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refuse_no_room, setup, teardown),

@@ -23,6 +23,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include <kreloc/chunks.h>
 #include <kreloc/sha256.h>
 
 #include "os.h"
@@ -196,7 +197,7 @@ static void test_state_dir(void **state)
 /* The copy behind staging: mapped, read() when unmappable, -EIO when short. */
 static void test_copy_file(void **state)
 {
-	const uint64_t n = 3 * 4096 + 100;
+	const uint64_t n = (4 << 20) + 3 * 4096 + 100;	/* 3 chunks of 2 MiB, the last partial */
 	uint8_t *data = malloc(n), *dst = calloc(1, n + 8192), want[32], got[32];
 	struct sigaction before, after;
 	char path[512];
@@ -219,18 +220,33 @@ static void test_copy_file(void **state)
 	fd = open(path, O_RDONLY);
 	assert_true(fd >= 0);
 	sigaction(SIGBUS, NULL, &before);
-	assert_int_equal(os_copy_file(fd, dst, n, os_sha256_blocks(NULL), got), 0);
+	assert_int_equal(os_copy_file(fd, dst, n, os_sha256_blocks(NULL), got, NULL), 0);
 	assert_memory_equal(dst, data, n);
 	assert_memory_equal(got, want, 32);
 	/* Without a block function: copied, no digest. */
 	memset(dst, 0, n);
 	memset(got, 0xa5, 32);
-	assert_int_equal(os_copy_file(fd, dst, n, NULL, got), 0);
+	assert_int_equal(os_copy_file(fd, dst, n, NULL, got, NULL), 0);
 	assert_memory_equal(dst, data, n);
 	for (int i = 0; i < 32; i++)
 		assert_int_equal(got[i], 0xa5);
+	/* Chunk tables (bundle.h): each 2 MiB chunk's digest, the root as the digest. */
+	{
+		uint64_t nc = kreloc_chunks_count(n, KRELOC_CHUNK_SIZE_DEFAULT);
+		uint8_t *t = malloc(nc * 32), *tw = malloc(nc * 32), rootmd[32];
+
+		assert_true(t && tw && nc >= 2);
+		assert_int_equal(kreloc_chunks_build(data, n, KRELOC_CHUNK_SIZE_DEFAULT, tw, rootmd), 0);
+		memset(dst, 0, n);
+		assert_int_equal(os_copy_file(fd, dst, n, os_sha256_blocks(NULL), got, t), 0);
+		assert_memory_equal(dst, data, n);
+		assert_memory_equal(t, tw, nc * 32);
+		assert_memory_equal(got, rootmd, 32);
+		free(t);
+		free(tw);
+	}
 	/* Asked for two pages past its end (as if it shrank since fstat): SIGBUS, caught. */
-	assert_int_equal(os_copy_file(fd, dst, n + 8192, NULL, NULL), -EIO);
+	assert_int_equal(os_copy_file(fd, dst, n + 8192, NULL, NULL, NULL), -EIO);
 	sigaction(SIGBUS, NULL, &after);
 	assert_ptr_equal(after.sa_handler, before.sa_handler);	/* put back */
 	close(fd);
@@ -239,12 +255,12 @@ static void test_copy_file(void **state)
 	assert_int_equal(pipe(pfd), 0);
 	assert_int_equal(write(pfd[1], data, 4000), 4000);
 	memset(dst, 0, n);
-	assert_int_equal(os_copy_file(pfd[0], dst, 3000, os_sha256_blocks(NULL), got), 0);
+	assert_int_equal(os_copy_file(pfd[0], dst, 3000, os_sha256_blocks(NULL), got, NULL), 0);
 	assert_memory_equal(dst, data, 3000);
 	kreloc_sha256(data, 3000, want);
 	assert_memory_equal(got, want, 32);
 	close(pfd[1]);
-	assert_int_equal(os_copy_file(pfd[0], dst, 2000, NULL, NULL), -EIO);	/* 1000 left */
+	assert_int_equal(os_copy_file(pfd[0], dst, 2000, NULL, NULL, NULL), -EIO);	/* 1000 left */
 	close(pfd[0]);
 	unlink(path);
 	free(data);
@@ -351,7 +367,7 @@ static void test_stage_local(void **state)
 	f = fopen(ird, "wb");
 	fwrite(data, 1, 5000, f);
 	fclose(f);
-	assert_int_equal(os_stage_local(img, ird, &st, why, sizeof(why)), 0);
+	assert_int_equal(os_stage_local(img, ird, false, &st, why, sizeof(why)), 0);
 	assert_int_equal(st.addr % (2u << 20), 0);
 	assert_int_equal(st.map_len, 2u << 20);
 	assert_int_equal(st.image_size, 10000);
@@ -385,7 +401,7 @@ static void test_stage_local(void **state)
 		}
 	}
 	munmap((void *)(uintptr_t)st.addr, (size_t)st.map_len);
-	assert_int_equal(os_stage_local("/nonexistent/Image", NULL, &st, why, sizeof(why)),
+	assert_int_equal(os_stage_local("/nonexistent/Image", NULL, false, &st, why, sizeof(why)),
 			 -ENOENT);
 	assert_non_null(strstr(why, "/nonexistent/Image"));
 	unlink(img);
