@@ -39,6 +39,10 @@
 #   guest_multi_user      boot 2 reached multi-user.target
 #   guest_counters        /chosen/kreloc,relocate-counters exists in boot 2
 #                         (the trampoline's mailbox: the shim booted it)
+#   guest_report          kreloc report in boot 2: shutdown, relocation and
+#                         startup from kreloc-stamp.service's stamps, each
+#                         non-empty, adding up to the counter's difference;
+#                         verified, 0 bytes copied with the MMU off
 #   guest_poweroff        boot 2 finished and QEMU exited 0 (PSCI power-off)
 # Logs: build/e2e/guest_N.log (console), build/e2e/guest_N/state/ (the
 # driver's files), build/e2e/guest_N.mkguest.
@@ -172,6 +176,37 @@ PY
 		[ "$(key "$b2" multi-user)" = active ]
 	e2e_check "${n}_counters" "boot 2: /chosen/kreloc,relocate-counters '$(key "$b2" counters)'" \
 		eval '[[ "$(key "$b2" counters)" =~ ^present\ bytes=[1-9][0-9]*$ ]]'
+	# kreloc report: the seed's three phases, adding up to the counter's own
+	# difference, from kreloc-stamp.service's two stamps and the mailbox.
+	why=$(python3 - "$W/state/report-json.out" "$(key "$b2" report-json-status)" "$(key "$b2" stamp-service)" <<'PY'
+import json, sys
+path, status, service = sys.argv[1], sys.argv[2], sys.argv[3]
+try:
+    text = open(path, errors="replace").read().strip()
+except OSError:
+    text = ""
+if status != "0":
+    print("kreloc report --json exit %s: %s" % (status or "?", text.splitlines()[-1] if text else "no output"))
+    sys.exit(1)
+r = json.loads(text)
+t, errors = r["ticks"], []
+if service != "active":
+    errors.append("kreloc-stamp.service %r" % service)
+if r.get("up_source") != "stamp":
+    errors.append("user space up from %r, not the boot's stamp" % r.get("up_source"))
+if not r["stamp"] < r["shim_entry"] < r["jump"] < r["up"]:
+    errors.append("counters out of order: %(stamp)d %(shim_entry)d %(jump)d %(up)d" % r)
+if t["shutdown"] + t["relocation"] + t["startup"] != t["total"] or t["total"] != r["up"] - r["stamp"]:
+    errors.append("phases %s do not add up to up - stamp = %d" % (t, r["up"] - r["stamp"]))
+if min(t["shutdown"], t["relocation"], t["startup"]) <= 0:
+    errors.append("an empty phase: %s" % t)
+if r.get("verified") is not True or r.get("bytes_copied_mmu_off") != 0:
+    errors.append("verified %r, bytes_copied_mmu_off %r" % (r.get("verified"), r.get("bytes_copied_mmu_off")))
+print("; ".join(errors))
+sys.exit(1 if errors else 0)
+PY
+	)
+	e2e_check "${n}_report" "$why" [ -z "$why" ]
 	e2e_check "${n}_poweroff" "qemu exit $E2E_RC, boot2.done $([ -e "$W/state/boot2.done" ] && echo present || echo absent)" \
 		[ "$E2E_RC" = 0 -a -e "$W/state/boot2.done" ]
 done
