@@ -27,32 +27,19 @@
 #include <kreloc/sha256.h>
 
 #include "os.h"
+#include "sysroot_fixture.h"
 
-static char root[256];
-
+/* @text, without its terminating NUL, as SYSROOT@rel. */
 static void put(const char *rel, const char *text)
 {
-	char path[512], dir[512], *slash;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s%s", root, rel);
-	snprintf(dir, sizeof(dir), "%s", path);
-	for (slash = strchr(dir + strlen(root) + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
-		*slash = '\0';
-		mkdir(dir, 0755);
-		*slash = '/';
-	}
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
+	sysroot_put(rel, text, strlen(text));
 }
 
 static void drop(const char *rel)
 {
 	char path[512];
 
-	snprintf(path, sizeof(path), "%s%s", root, rel);
+	snprintf(path, sizeof(path), "%s%s", sysroot, rel);
 	unlink(path);
 }
 
@@ -61,10 +48,10 @@ static void test_root(void **state)
 	char p[512];
 
 	(void)state;
-	assert_string_equal(os_root(), root);
+	assert_string_equal(os_root(), sysroot);
 	assert_int_equal(os_path(p, sizeof(p), "/proc/meminfo"), 0);
-	assert_true(strncmp(p, root, strlen(root)) == 0);
-	assert_string_equal(p + strlen(root), "/proc/meminfo");
+	assert_true(strncmp(p, sysroot, strlen(sysroot)) == 0);
+	assert_string_equal(p + strlen(sysroot), "/proc/meminfo");
 	assert_int_equal(os_path(p, 8, "/proc/meminfo"), -ENAMETOOLONG);
 }
 
@@ -158,7 +145,7 @@ static void test_compact(void **state)
 	put("/proc/sys/vm/compact_unevictable_allowed", "1\n");
 	assert_int_equal(os_compact_unevictable(0, &old), 0);
 	assert_int_equal(old, 1);
-	snprintf(path, sizeof(path), "%s/proc/sys/vm/compact_unevictable_allowed", root);
+	snprintf(path, sizeof(path), "%s/proc/sys/vm/compact_unevictable_allowed", sysroot);
 	f = fopen(path, "r");
 	assert_non_null(f);
 	assert_non_null(fgets(buf, sizeof(buf), f));
@@ -190,7 +177,7 @@ static void test_state_dir(void **state)
 	assert_int_equal(stat(d, &st), 0);
 	assert_true(S_ISDIR(st.st_mode));
 	assert_int_equal(st.st_mode & 0777, 0700);
-	assert_string_equal(d + strlen(root), "/run/kreloc");
+	assert_string_equal(d + strlen(sysroot), "/run/kreloc");
 	rmdir(d);
 }
 
@@ -209,7 +196,7 @@ static void test_copy_file(void **state)
 	assert_non_null(dst);
 	for (uint64_t i = 0; i < n; i++)
 		data[i] = (uint8_t)(i * 13 + 5);
-	snprintf(path, sizeof(path), "%s/copy", root);
+	snprintf(path, sizeof(path), "%s/copy", sysroot);
 	f = fopen(path, "wb");
 	assert_non_null(f);
 	assert_int_equal(fwrite(data, 1, n, f), n);
@@ -359,8 +346,8 @@ static void test_stage_local(void **state)
 	assert_non_null(data);
 	for (int i = 0; i < 10000; i++)
 		data[i] = (uint8_t)(i * 7 + 1);
-	snprintf(img, sizeof(img), "%s/Image", root);
-	snprintf(ird, sizeof(ird), "%s/initrd", root);
+	snprintf(img, sizeof(img), "%s/Image", sysroot);
+	snprintf(ird, sizeof(ird), "%s/initrd", sysroot);
 	f = fopen(img, "wb");
 	fwrite(data, 1, 10000, f);
 	fclose(f);
@@ -434,16 +421,6 @@ int main(void)
 		cmocka_unit_test(test_stage_local),
 		cmocka_unit_test(test_holder_alive),
 	};
-	char cmd[300];
-	int rc;
 
-	snprintf(root, sizeof(root), "/tmp/kreloc-test-os.XXXXXX");
-	if (!mkdtemp(root))
-		return 1;
-	setenv("KRELOC_SYSROOT", root, 1);
-	rc = cmocka_run_group_tests(tests, NULL, NULL);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
-	if (system(cmd) != 0)
-		rc = rc ? rc : 1;
-	return rc;
+	return cmocka_run_group_tests(tests, sysroot_setup, sysroot_teardown);
 }

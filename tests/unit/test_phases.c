@@ -23,29 +23,10 @@
 
 #include "os.h"
 #include "phases.h"
+#include "sysroot_fixture.h"
 
 #define BOOT_A	"6c0e3b0e-1111-4a4a-8888-000000000001"
 #define BOOT_B	"6c0e3b0e-2222-4b4b-9999-000000000002"
-
-static char root[256];
-
-/* Write @len bytes as ROOT@rel, making its directories. */
-static void put(const char *rel, const void *data, size_t len)
-{
-	char path[512], *slash;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s%s", root, rel);
-	for (slash = strchr(path + strlen(root) + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
-		*slash = '\0';
-		mkdir(path, 0755);
-		*slash = '/';
-	}
-	f = fopen(path, "wb");
-	assert_non_null(f);
-	assert_int_equal(fwrite(data, 1, len, f), len);
-	fclose(f);
-}
 
 static void be64(uint8_t *p, uint64_t v)
 {
@@ -214,8 +195,8 @@ static void test_fake_sysfs(void **state)
 	(void)state;
 	assert_int_equal(os_read_chosen(KRELOC_MAILBOX_PROP, back, sizeof(back)), -ENOENT);
 	mailbox(raw, good_first, good_second);
-	put("/sys/firmware/devicetree/base/chosen/" KRELOC_MAILBOX_PROP, raw, sizeof(raw));
-	put("/proc/sys/kernel/random/boot_id", BOOT_B "\n", strlen(BOOT_B) + 1);
+	sysroot_put("/sys/firmware/devicetree/base/chosen/" KRELOC_MAILBOX_PROP, raw, sizeof(raw));
+	sysroot_put("/proc/sys/kernel/random/boot_id", BOOT_B "\n", strlen(BOOT_B) + 1);
 	n = os_read_chosen(KRELOC_MAILBOX_PROP, back, sizeof(back));
 	assert_int_equal(n, KRELOC_MAILBOX_SIZE);
 	assert_memory_equal(back, raw, sizeof(raw));
@@ -225,7 +206,7 @@ static void test_fake_sysfs(void **state)
 	assert_int_equal(phases_compute(&s, id, &m, 9100, 1000, &p), 0);
 	assert_true(p.total == 9000);
 	/* a property longer than the mailbox reads as one byte more than asked */
-	put("/sys/firmware/devicetree/base/chosen/" KRELOC_MAILBOX_PROP, raw, sizeof(raw));
+	sysroot_put("/sys/firmware/devicetree/base/chosen/" KRELOC_MAILBOX_PROP, raw, sizeof(raw));
 	assert_int_equal(os_read_chosen(KRELOC_MAILBOX_PROP, back, 48), 49);
 }
 
@@ -239,16 +220,6 @@ int main(void)
 		cmocka_unit_test(test_compute_refusals),
 		cmocka_unit_test(test_fake_sysfs),
 	};
-	char cmd[300];
-	int rc;
 
-	snprintf(root, sizeof(root), "%s/kreloc-phases-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	if (!mkdtemp(root))
-		return 1;
-	setenv("KRELOC_SYSROOT", root, 1);
-	rc = cmocka_run_group_tests(tests, NULL, NULL);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
-	if (system(cmd) != 0)
-		rc = rc ? rc : 1;
-	return rc;
+	return cmocka_run_group_tests(tests, sysroot_setup, sysroot_teardown);
 }
