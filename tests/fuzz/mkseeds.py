@@ -38,22 +38,26 @@ def fake_image(n=4096, banner=b"Linux version 6.1.0-kreloc-fuzz (seed) #1 SMP\n"
 T_IMAGE, T_INITRD, T_CMDLINE, T_DTB, T_NESTED, T_PRESERVE = 1, 2, 3, 4, 5, 6
 
 
-def bundle(items, options=0, align=8):
-    """items: (type, data) or (T_PRESERVE, (addr, size)); data laid out compactly."""
+def bundle(items, options=0, align=8, version=1):
+    """items: (type, data) or (T_PRESERVE, (addr, size)); data laid out
+    compactly.  A data item may be (type, data, digest, size): digest None
+    is data's SHA-256, size the entry's size field (a chunk table's chunk
+    size)."""
     nr = len(items)
     pos = 64 + 80 * nr
     table, blobs = b"", []
-    for t, d in items:
+    for t, d, *rest in items:
         if t == T_PRESERVE:
             table += struct.pack("<IIQQQQQ32s", t, 0, 0, 0, 0, d[0], d[1], b"\0" * 32)
             continue
+        digest, size = rest if rest else (None, 0)
         pos = (pos + align - 1) & ~(align - 1)
-        table += struct.pack("<IIQQQQQ32s", t, 0, pos, len(d), align, 0, 0,
-                             hashlib.sha256(d).digest())
+        table += struct.pack("<IIQQQQQ32s", t, 0, pos, len(d), align, 0, size,
+                             digest or hashlib.sha256(d).digest())
         blobs.append((pos, d))
         pos += len(d)
     out = bytearray(pos)
-    out[0:64] = struct.pack("<8sIIQIIQ24s", b"KRELBNDL", 1, 64, pos, nr, 80, options, b"\0" * 24)
+    out[0:64] = struct.pack("<8sIIQIIQ24s", b"KRELBNDL", version, 64, pos, nr, 80, options, b"\0" * 24)
     out[64:64 + len(table)] = table
     for off, d in blobs:
         out[off:off + len(d)] = d
@@ -71,21 +75,8 @@ def chunked_bundle(blobs, cs=4096, options=0x2100):
     for t, d in blobs:
         table = b"".join(hashlib.sha256(d[i:i + cs]).digest() for i in range(0, len(d), cs))
         items += [(t, d, hashlib.sha256(table).digest(), 0), (t + 6, table, None, cs)]
-    nr = len(items)
-    pos = 64 + 80 * nr
-    table, out_blobs = b"", []
-    for t, d, digest, size in items:
-        pos = (pos + 7) & ~7
-        table += struct.pack("<IIQQQQQ32s", t, 0, pos, len(d), 8, 0, size,
-                             digest or hashlib.sha256(d).digest())
-        out_blobs.append((pos, d))
-        pos += len(d)
-    out = bytearray(pos)
-    out[0:64] = struct.pack("<8sIIQIIQ24s", b"KRELBNDL", 2, 64, pos, nr, 80, options, b"\0" * 24)
-    out[64:64 + len(table)] = table
-    for off, d in out_blobs:
-        out[off:off + len(d)] = d
-    return bytes(out)
+    return bundle(items, options, version=2)
+
 
 # ---- kimage target input (fuzz_kimage.c, read_input) -------------------------
 def u8(v): return struct.pack("<B", v)
