@@ -75,6 +75,7 @@ struct shim_state {
 	struct pmu_sample t_verified, t_gathered;	/* several CPUs: smp_gather()'s span */
 	uint64_t smp_page;		/* the SMP page, 0 when relocating on this CPU alone */
 	struct smp_result smp;		/* the CPUs started and their shares */
+	enum smp_simulate simulate;	/* smp.c's test hook, read once for several CPUs */
 };
 
 static struct shim_state st;
@@ -565,7 +566,7 @@ static void verify(void)
 	check(kreloc_handoff_verify(&st.h, shim_phys_read, NULL, st.sha_blocks),
 	      "verify staged payload");
 	if (st.nr_chunks)
-		smp_hash(&st.chunks, st.sha_blocks, smp_simulation(), &st.smp);
+		smp_hash(&st.chunks, st.sha_blocks, st.simulate, &st.smp);
 	pmu_sample(&b);
 	pmu_delta(&a, &b, &st.verify_cost);
 	shim_printf("kreloc: staged payload matches its SHA-256 digests (%s)", st.sha_impl);
@@ -787,11 +788,13 @@ void shim_main(void *fdt, uint64_t el, uint64_t base, uint64_t hcr_el2)
 	 * time.
 	 */
 	st.smp = (struct smp_result){ .cpus = 1, .hash_cpus = 1 };
-	if (kreloc_bundle_cpus(&st.bundle) > 1)
+	if (kreloc_bundle_cpus(&st.bundle) > 1) {
+		st.simulate = smp_simulation();
 		st.smp_page = smp_start(&st.h, st.fdt_view, kreloc_bundle_cpus(&st.bundle),
 					(unsigned int)st.el, st.uart, &st.runtime,
 					st.nr_chunks ? &st.chunks : NULL, st.sha_blocks,
-					smp_simulation(), &st.smp);
+					st.simulate, &st.smp);
+	}
 	if (st.smp_page)
 		kind = st.el == 2 ? KRELOC_RELOC_SMP_EL2 : KRELOC_RELOC_SMP_EL1;
 	st.tramp_entry = kreloc_reloc_entry(st.h.control, kind);
@@ -800,7 +803,7 @@ void shim_main(void *fdt, uint64_t el, uint64_t base, uint64_t hcr_el2)
 		verify();
 	if (st.smp_page) {
 		pmu_sample(&st.t_verified);
-		smp_gather(&st.h, smp_simulation(), &st.smp);
+		smp_gather(&st.h, st.simulate, &st.smp);
 		pmu_sample(&st.t_gathered);
 	}
 	if (st.h.mode == KRELOC_MODE_MMU && (st.bundle.options & KRELOC_OPT_MEASURE_COPY))
