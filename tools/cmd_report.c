@@ -154,12 +154,17 @@ int kreloc_cmd_stamp(int argc, char **argv)
 	if (file) {
 		snprintf(path, sizeof(path), "%s", file);
 	} else {
-		if (os_path(path, sizeof(path), up ? UP_STAMP_DIR : STAMP_DIR)) {
+		/* the up stamp's directory is load's state directory: one creator, one mode */
+		int e = up ? os_state_dir(path, sizeof(path), true) : os_path(path, sizeof(path), STAMP_DIR);
+
+		if (!e && !up && mkdir(path, 0755) != 0 && errno != EEXIST)
+			e = -errno;
+		if (e == -ENAMETOOLONG) {
 			cli_err(cmd, "$KRELOC_SYSROOT is too long");
 			return KRELOC_EXIT_REFUSED;
 		}
-		if (mkdir(path, 0755) != 0 && errno != EEXIST) {
-			cli_err(cmd, "%s: %s", path, strerror(errno));
+		if (e) {
+			cli_err(cmd, "%s: %s", path, strerror(-e));
 			return KRELOC_EXIT_REFUSED;
 		}
 		os_path(path, sizeof(path), up ? UP_STAMP : SHUTDOWN_STAMP);
